@@ -1,0 +1,41 @@
+# Passeport — the two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test venv system-deps lint bench clean
+
+$(STAMP): pyproject.toml requirements.lock requirements-build.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-build.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian packages the tests need: PostgreSQL (throwaway cluster) and Chromium (browser tests).
+system-deps:
+	@if ! command -v chromium >/dev/null || ! ( command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ); then \
+		echo "Installation des paquets système (postgresql, chromium)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium >/dev/null; \
+	fi
+
+demo: venv
+	$(BIN)/passeport demo
+
+test: venv system-deps
+	$(BIN)/ruff check passeport tests bench
+	PASSEPORT_VAR_DIR=$$(mktemp -d /tmp/passeport-var.XXXXXX) \
+		scripts/with-postgres.sh $(BIN)/pytest -p no:cacheprovider
+
+lint: venv
+	$(BIN)/ruff check passeport tests bench
+	$(BIN)/ruff format --check passeport tests bench
+
+bench: venv system-deps
+	scripts/with-postgres.sh $(BIN)/python bench/accrochage.py
+
+clean:
+	rm -rf $(VENV) var

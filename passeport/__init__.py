@@ -1,0 +1,1 @@
+"""Passeport d'orientation, de formation et de compétences."""

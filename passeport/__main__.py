@@ -1,0 +1,3 @@
+from passeport.cli import main
+
+main()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class Config(AppConfig):
+    name = "passeport.access"
+    label = "access"
+    verbose_name = "Accès"

@@ -1,0 +1,23 @@
+"""Normalisation of names for matching: accents and case ignored, hyphens significant."""
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_name(value: str | None) -> str:
+    """``"  Dupont-Éléonore "`` → ``"DUPONT-ELEONORE"``; ``None`` → ``""``."""
+    if not value:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _SPACES.sub(" ", stripped).strip().upper()
+
+
+def clean_text(value: str | None) -> str | None:
+    """Trim and collapse inner whitespace; empty becomes ``None``."""
+    if value is None:
+        return None
+    cleaned = _SPACES.sub(" ", value).strip()
+    return cleaned or None

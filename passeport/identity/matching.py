@@ -1,0 +1,129 @@
+"""The matching funnel ("NIRisation"): which register entry is the holder of a record?
+
+Three levels, as the CDC runs them (accrochage.md §7): level 1 on birth name, first name,
+sex and birth year; level 2 adds day and month of birth; level 3 the birth place and the
+other names. Unknown values (nil in the file, empty in the register) match anything.
+A batch of claims costs two indexed ``IN`` queries, whatever the size of the register.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from passeport.core.text import normalize_name
+from passeport.identity.claims import CpfClaim, PersonClaim
+from passeport.identity.models import CpfFile, Holder, match_key
+
+NONE_LEVEL1 = "Aucun titulaire ne correspond aux critères obligatoires"
+NONE_LEVEL2 = (
+    "Aucun titulaire ne correspond aux critères obligatoires enrichis du jour et du mois "
+    "de naissance"
+)
+NONE_LEVEL3 = "Aucun titulaire ne correspond aux critères de reconciliation"
+SEVERAL = "Plusieurs titulaires ont été identifiés"
+
+
+@dataclass(frozen=True)
+class Match:
+    holder_id: int | None
+    message: str | None
+    level: int
+
+    @property
+    def found(self) -> bool:
+        return self.holder_id is not None
+
+
+_CANDIDATE_FIELDS = (
+    "id",
+    "match_key",
+    "birth_month",
+    "birth_day",
+    "birth_insee",
+    "birth_country",
+    "n_usage_name",
+    "n_first_name2",
+    "n_first_name3",
+)
+
+
+def match_all(claims: Sequence[PersonClaim | CpfClaim]) -> list[Match]:
+    persons = [c for c in claims if isinstance(c, PersonClaim)]
+    files = [c for c in claims if isinstance(c, CpfClaim)]
+    by_key: dict[str, list[dict]] = defaultdict(list)
+    if persons:
+        keys = {_key(c) for c in persons}
+        for row in Holder.objects.filter(match_key__in=keys).values(*_CANDIDATE_FIELDS):
+            by_key[row["match_key"]].append(row)
+    by_number: dict[str, dict] = {}
+    if files:
+        numbers = {c.number.strip() for c in files}
+        for row in CpfFile.objects.filter(number__in=numbers).values(
+            "number",
+            "holder_id",
+            "holder__n_birth_name",
+            "holder__n_usage_name",
+            "holder__n_first_name1",
+        ):
+            by_number[row["number"]] = row
+    return [
+        _funnel(c, by_key[_key(c)]) if isinstance(c, PersonClaim) else _by_cpf(c, by_number)
+        for c in claims
+    ]
+
+
+def _key(c: PersonClaim) -> str:
+    return match_key(c.birth_name, c.first_name1, c.sex, c.birth_year)
+
+
+def _same(a: str | int | None, b: str | int | None) -> bool:
+    """Unknown on either side matches anything."""
+    return a in (None, "") or b in (None, "") or a == b
+
+
+def _funnel(claim: PersonClaim, level1: list[dict]) -> Match:
+    if not level1:
+        return Match(None, NONE_LEVEL1, 1)
+    if len(level1) == 1:
+        return Match(level1[0]["id"], None, 1)
+    level2 = [
+        r
+        for r in level1
+        if _same(claim.birth_month, r["birth_month"]) and _same(claim.birth_day, r["birth_day"])
+    ]
+    if not level2:
+        return Match(None, NONE_LEVEL2, 2)
+    if len(level2) == 1:
+        return Match(level2[0]["id"], None, 2)
+    level3 = [r for r in level2 if _level3(claim, r)]
+    if not level3:
+        return Match(None, NONE_LEVEL3, 3)
+    if len(level3) == 1:
+        return Match(level3[0]["id"], None, 3)
+    return Match(None, SEVERAL, 3)
+
+
+def _level3(claim: PersonClaim, row: dict) -> bool:
+    insee = (claim.birth_insee or "").strip().upper()
+    if insee.startswith("99"):  # born abroad: INSEE country code 99xxx
+        place_ok = _same(insee[2:], row["birth_country"]) or _same(insee, row["birth_insee"])
+    else:
+        place_ok = _same(insee, row["birth_insee"])
+    return (
+        place_ok
+        and _same((claim.birth_country or "").strip(), row["birth_country"])
+        and _same(normalize_name(claim.usage_name), row["n_usage_name"])
+        and _same(normalize_name(claim.first_name2), row["n_first_name2"])
+        and _same(normalize_name(claim.first_name3), row["n_first_name3"])
+    )
+
+
+def _by_cpf(claim: CpfClaim, by_number: dict[str, dict]) -> Match:
+    row = by_number.get(claim.number.strip())
+    if row is None:
+        return Match(None, NONE_LEVEL1, 1)
+    name, first = normalize_name(claim.name), normalize_name(claim.first_name)
+    names = {row["holder__n_birth_name"], row["holder__n_usage_name"]} - {""}
+    if name in names and first == row["holder__n_first_name1"]:
+        return Match(row["holder_id"], None, 1)
+    return Match(None, NONE_LEVEL1, 1)

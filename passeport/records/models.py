@@ -1,0 +1,75 @@
+"""The items of a passport. Guaranteed items come from an official source and keep it."""
+
+from django.db import models
+
+from passeport.identity.models import Holder
+
+
+class TrustLevel(models.TextChoices):
+    GUARANTEED = "garanti", "Garanti"
+    DECLARED = "declare", "Déclaré"
+
+
+class CertificationItem(models.Model):
+    """A certification awarded to a holder, as deposited by a certifying body.
+
+    Provenance (deposit, idTechnique, émetteur, certificateur, line) is part of the item;
+    (émetteur BCR, idTechnique) is unique, as at the CDC: an award is created once.
+    """
+
+    holder = models.ForeignKey(
+        Holder, on_delete=models.PROTECT, related_name="certifications", verbose_name="titulaire"
+    )
+    trust = models.CharField(
+        "niveau de confiance",
+        max_length=10,
+        choices=TrustLevel.choices,
+        default=TrustLevel.GUARANTEED,
+    )
+    # Provenance
+    source = models.CharField("source", max_length=30, default="accrochage-certificateurs")
+    deposit = models.ForeignKey(
+        "certifiers.Deposit", on_delete=models.PROTECT, related_name="items", verbose_name="dépôt"
+    )
+    line = models.PositiveIntegerField("ligne dans le fichier")
+    id_technique = models.CharField("idTechnique", max_length=255)
+    emetteur_bcr = models.CharField("émetteur", max_length=8)
+    certifier_bcr = models.CharField("certificateur", max_length=8)
+    certifier_name = models.CharField("nom du certificateur", max_length=255, blank=True)
+    received_at = models.DateTimeField("reçu le")
+    # The award
+    cert_type = models.CharField("type", max_length=10)
+    code = models.CharField("code", max_length=20)
+    label = models.CharField("intitulé", max_length=500, blank=True)
+    option = models.CharField("option", max_length=255, blank=True)
+    obtention = models.CharField("obtention", max_length=20)
+    certified_data = models.BooleanField("donnée certifiée")
+    exam_start = models.DateField("début de l'examen", null=True, blank=True)
+    exam_end = models.DateField("fin de l'examen", null=True, blank=True)
+    exam_mode = models.CharField("modalité de l'examen", max_length=20, blank=True)
+    exam_postcode = models.CharField("code postal du centre d'examen", max_length=9, blank=True)
+    valid_from = models.DateField("début de validité")
+    valid_until = models.DateField("fin de validité", null=True, blank=True)
+    cefr_level = models.CharField("niveau de langue (CECRL)", max_length=12, blank=True)
+    digcomp = models.JSONField("résultats numériques (DigComp)", null=True, blank=True)
+    scoring = models.CharField("score", max_length=255, blank=True)
+    mention = models.CharField("mention", max_length=60, blank=True)
+    access_mode = models.CharField("modalité d'accès", max_length=60, blank=True)
+    vae_route = models.CharField("voie d'accès VAE", max_length=20, blank=True)
+    registration_initiative = models.CharField(
+        "initiative de l'inscription", max_length=20, blank=True
+    )
+    registration_date = models.DateField("date d'inscription", null=True, blank=True)
+    proof_url = models.CharField("URL de preuve", max_length=255, blank=True)
+    verbatim = models.CharField("verbatim", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "certification du titulaire"
+        verbose_name_plural = "certifications des titulaires"
+        ordering = ["-valid_from", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["emetteur_bcr", "id_technique"], name="award_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.holder}"

@@ -1,0 +1,3 @@
+"""Settings: one module, driven by the environment (see base.py)."""
+
+from passeport.settings.base import *  # noqa: F403

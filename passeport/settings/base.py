@@ -1,0 +1,187 @@
+"""Django settings for Passeport, entirely driven by the environment.
+
+- ``DATABASE_URL``: PostgreSQL in production and tests; SQLite file ``var/passeport.sqlite3``
+  by default (the embedded demo).
+- ``PASSEPORT_ENV``: ``production`` makes every secret mandatory; anything else generates
+  development values once (see ``secrets.py``).
+- ``PASSEPORT_VAR_DIR``: where the SQLite file, raw deposits and caches live.
+- ``PASSEPORT_REFERENTIELS``: folder of the open-data referentials.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from passeport.settings import secrets as _secrets
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(os.environ.get("PASSEPORT_VAR_DIR", PROJECT_DIR / "var")).resolve()
+ENV = os.environ.get("PASSEPORT_ENV", "dev")
+PRODUCTION = ENV == "production"
+
+_keys = _secrets.load(VAR_DIR, PRODUCTION)
+SECRET_KEY = _keys["PASSEPORT_SECRET_KEY"]
+NIR_HMAC_KEY = _keys["PASSEPORT_NIR_HMAC_KEY"]
+NIR_ENC_KEY = _keys["PASSEPORT_NIR_ENC_KEY"]
+
+DEBUG = os.environ.get("PASSEPORT_DEBUG", "0" if PRODUCTION else "1") == "1"
+ALLOWED_HOSTS = os.environ.get("PASSEPORT_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("PASSEPORT_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "dsfr",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
+    "passeport.core",
+    "passeport.identity",
+    "passeport.certifiers",
+    "passeport.records",
+    "passeport.access",
+    "passeport.accounts",
+    "passeport.www",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "passeport.core.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "passeport.urls"
+WSGI_APPLICATION = "passeport.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dsfr.context_processors.site_config",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'passeport.sqlite3'}"),
+        conn_max_age=0,
+    )
+}
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if IS_POSTGRES:
+    # A second connection to the same database: progress written there is visible at
+    # once, while the deposit itself is processed in one long transaction on "default".
+    DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["passeport.core.progress.ProgressRouter"]
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "progress": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "passeport_progress",
+        },
+    }
+else:
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "progress": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / "progress"),
+        },
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "media")},
+    },
+    # Raw inbound files and the reports we answer, content-addressed by sha256.
+    "raw": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "raw"), "file_permissions_mode": 0o440},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "www:connexion"
+LOGIN_REDIRECT_URL = "www:depots"
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français")]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Uploads stream to a temporary file above this size instead of living in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+PASSEPORT = {
+    "DEPOSIT_MAX_BYTES": int(os.environ.get("PASSEPORT_DEPOT_TAILLE_MAX", 200 * 1000 * 1000)),
+    "REFERENTIELS_DIR": os.environ.get(
+        "PASSEPORT_REFERENTIELS", str(PROJECT_DIR.parent / "shared" / "referentiels")
+    ),
+    "BATCH_SIZE": int(os.environ.get("PASSEPORT_LOT", 1000)),
+    "LOCK_DIR": str(VAR_DIR / "locks"),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "passeport": {"handlers": ["console"], "level": "INFO"},
+        "django_tasks": {"handlers": ["console"], "level": "WARNING"},
+    },
+}

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from passeport.api.urls import api
+
+admin.site.site_header = "Passeport — administration"
+admin.site.site_title = "Passeport"
+admin.site.index_title = "Exploitation"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("passeport.www.urls")),
+]

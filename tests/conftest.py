@@ -1,0 +1,42 @@
+"""Shared test set-up: the real artefacts of ../shared, the real RNCP catalogue, factories."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PASSEPORT_VAR_DIR", tempfile.mkdtemp(prefix="passeport-var-"))
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("PASSEPORT_SHARED", PROJECT.parent / "shared"))
+CDC = SHARED / "cdc"
+OFFICIAL_SAMPLE = CDC / "samples" / "Fichier_XML_v2.0.0__official-sample.xml"
+CDC_XSD = CDC / "xsd" / "Fichier_XSD_v2.0.0__schema-1.1.2.xsd"
+ACCUSES = CDC / "accuse"
+XXE_DIR = SHARED / "vectors/eu-european-digital-credentials/edci-commons/src/test/resources/xxeTest"
+REFERENTIELS = SHARED / "referentiels"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The progress cache table lives beside the models (a second connection reaches it)."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        if "progress" in settings.DATABASES:
+            call_command("createcachetable", database="progress", verbosity=0)
+
+
+@pytest.fixture
+def official_sample_bytes() -> bytes:
+    return OFFICIAL_SAMPLE.read_bytes()
+
+
+def pytest_collection_modifyitems(items):
+    """Tests may reach every alias: ``progress`` is a second connection to the same database."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and "databases" not in marker.kwargs:
+            item.add_marker(pytest.mark.django_db(**marker.kwargs, databases="__all__"))
