@@ -45,7 +45,8 @@ def create_staff(
 
 def current_code(device: TOTPDevice) -> str:
     """The TOTP code the device shows now (demo and tests only)."""
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    return f"{code:0{device.digits}d}"
 
 
 def organisation_of(user) -> Organisation | None:
