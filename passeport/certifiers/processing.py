@@ -66,9 +66,13 @@ def progress_key(deposit_id: int) -> str:
     return f"depot:{deposit_id}"
 
 
+def lock_name(deposit_id: int) -> str:
+    return f"depot:{deposit_id}"
+
+
 def process(deposit_id: int) -> Outcome:
     """Process one deposit unless it is done or another worker holds it."""
-    with locks.exclusive(f"depot:{deposit_id}") as mine:
+    with locks.exclusive(lock_name(deposit_id)) as mine:
         deposit = Deposit.objects.get(pk=deposit_id)
         if not mine or deposit.is_final:
             return Outcome(deposit_id, deposit.status, skipped=True)

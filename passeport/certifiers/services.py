@@ -87,14 +87,18 @@ def deposits_of(org: Organisation):
 
 
 def requeue_unfinished() -> list[int]:
-    """Queue again every deposit whose processing did not finish (worker killed, crash)."""
-    from passeport.certifiers.tasks import process_deposit
+    """Queue again the deposits whose worker died mid-way (status "en cours", lock free).
 
-    ids = list(
-        Deposit.objects.filter(
-            status__in=[DepositStatus.RECEIVED, DepositStatus.PROCESSING]
-        ).values_list("pk", flat=True)
-    )
-    for pk in ids:
-        process_deposit.enqueue(pk)
-    return ids
+    A live worker holds its deposit's lock, so its deposits are left alone.
+    """
+    from passeport.certifiers.processing import lock_name
+    from passeport.certifiers.tasks import process_deposit
+    from passeport.core import locks
+
+    requeued = []
+    for pk in Deposit.objects.filter(status=DepositStatus.PROCESSING).values_list("pk", flat=True):
+        with locks.exclusive(lock_name(pk)) as free:
+            if free:
+                process_deposit.enqueue(pk)
+                requeued.append(pk)
+    return requeued

@@ -4,8 +4,11 @@ from django_tasks import task
 
 from passeport.certifiers import processing
 
+SKIPPED = "ignoré : dépôt déjà traité ou en cours de traitement par un autre travailleur"
+
 
 @task()
 def process_deposit(deposit_id: int) -> str:
     """Process one deposit; run twice or by two workers, it does the work once."""
-    return processing.process(deposit_id).status
+    outcome = processing.process(deposit_id)
+    return SKIPPED if outcome.skipped else outcome.status
