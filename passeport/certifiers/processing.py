@@ -73,7 +73,7 @@ def lock_name(deposit_id: int) -> str:
 def process(deposit_id: int) -> Outcome:
     """Process one deposit unless it is done or another worker holds it."""
     with locks.exclusive(lock_name(deposit_id)) as mine:
-        deposit = Deposit.objects.get(pk=deposit_id)
+        deposit = Deposit.objects.select_related("depositor").get(pk=deposit_id)
         if not mine or deposit.is_final:
             return Outcome(deposit_id, deposit.status, skipped=True)
         Deposit.objects.filter(pk=deposit_id).update(
@@ -199,6 +199,11 @@ def _start(deposit: Deposit, reader: FluxReader) -> _Run:
         certifier_bcr=h.certifier_bcr or "",
         contract_id=h.contract_id or "",
     )
+    depositor = deposit.depositor
+    if depositor is not None and depositor.bcr != h.emetteur_bcr:
+        line = h.lines.get("emetteur_bcr", 1)
+        run.file_error = FileError("METIER", rules.not_the_depositor(h, depositor.bcr), line, 1)
+        return run
     contract_known = Contract.objects.filter(
         contract_id=h.contract_id,
         certifier__bcr=h.certifier_bcr,

@@ -21,6 +21,13 @@ def unknown_contract(h: FluxHeader) -> str:
     )
 
 
+def not_the_depositor(h: FluxHeader, depositor_bcr: str) -> str:
+    return (
+        f"L'émetteur {h.emetteur_bcr} désigné par le fichier n'est pas l'organisation qui l'a "
+        f"déposé ({depositor_bcr})"
+    )
+
+
 def flux_already_deposited(h: FluxHeader) -> str:
     return f"Le flux {h.id_flux} a déjà été déposé par l'émetteur {h.emetteur_bcr}"
 

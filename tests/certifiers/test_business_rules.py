@@ -75,6 +75,20 @@ def test_contract_must_link_this_emetteur(world):
     )
 
 
+def test_emetteur_must_be_the_depositing_organisation(world):
+    """Through the portal or the API, an organisation deposits only its own files."""
+    data = flux_bytes([row_for(world["holder"], "p1")])
+    d = deposit_and_process(data, world["certifier"])
+    report, _ = outcome(d)
+    assert [(e.type, e.message) for e in report.errors] == [
+        (
+            "METIER",
+            "L'émetteur AB123CDE désigné par le fichier n'est pas l'organisation qui "
+            "l'a déposé (E564ACB0)",
+        )
+    ]
+
+
 def test_schema_error_wins_over_file_rules(world):
     """Order of checks: schema first, even when the contract is unknown too."""
     data = flux_bytes([row_for(world["holder"], "p1", sexe="H")], contrat="INCONNU01")
