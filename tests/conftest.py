@@ -39,4 +39,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         marker = item.get_closest_marker("django_db")
         if marker is not None and "databases" not in marker.kwargs:
-            item.add_marker(pytest.mark.django_db(**marker.kwargs, databases="__all__"))
+            item.add_marker(
+                pytest.mark.django_db(**marker.kwargs, databases="__all__"), append=False
+            )

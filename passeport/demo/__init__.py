@@ -1,0 +1,1 @@
+"""The demo: synthetic organisations, people and flux, fed through the production code."""
