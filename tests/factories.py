@@ -48,9 +48,6 @@ class HolderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Holder
 
-    class Params:
-        nir = None
-
     birth_name = factory.LazyFunction(fake.last_name)
     usage_name = ""
     first_name1 = factory.LazyFunction(fake.first_name_male)

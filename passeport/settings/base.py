@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "dsfr",
+    "ninja",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks",
