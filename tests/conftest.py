@@ -23,10 +23,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The progress cache table lives beside the models (a second connection reaches it)."""
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connections
 
     with django_db_blocker.unblock():
         if "progress" in settings.DATABASES:
             call_command("createcachetable", database="progress", verbosity=0)
+            connections["progress"].close()
 
 
 @pytest.fixture

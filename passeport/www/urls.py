@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from passeport.www import views
 
@@ -6,4 +6,5 @@ app_name = "www"
 
 urlpatterns = [
     path("", views.home, name="accueil"),
+    path("certificateur/", include("passeport.www.certifier.urls")),
 ]

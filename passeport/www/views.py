@@ -1,5 +1,10 @@
+"""Public pages of the site."""
+
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 
-def home(request):
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
     return render(request, "www/home.html", {"title": "Accueil"})
