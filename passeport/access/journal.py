@@ -65,14 +65,41 @@ class ChainCheck:
     ok: bool
     entries: int
     first_broken: int | None = None
+    message: str | None = None
 
 
 def verify() -> ChainCheck:
-    """Recompute the chain from the first entry; report the first entry that does not fit."""
-    prev, count = GENESIS, 0
+    """Recompute the chain from the first entry; report the first entry that does not fit.
+
+    An edited entry breaks its own hash; a removed one breaks the next entry's link; removed
+    last entries leave the chain head (updated with every append) pointing at a hash that is
+    no longer in the chain.
+    """
+    # The head is read first: entries appended while we check come after it, not instead.
+    head = ChainHead.objects.filter(pk=1).values_list("last_hash", flat=True).first() or GENESIS
+    prev, count, head_seen = GENESIS, 0, head == GENESIS
     for entry in JournalEntry.objects.order_by("pk").iterator(chunk_size=2000):
         count += 1
-        if entry.prev_hash != prev or entry.hash != _digest(prev, _fields(entry)):
-            return ChainCheck(False, count, entry.pk)
+        if entry.prev_hash != prev:
+            return ChainCheck(
+                False,
+                count,
+                entry.pk,
+                f"L'entrée {entry.pk} ne suit pas l'entrée précédente : "
+                "une entrée a été supprimée ou modifiée.",
+            )
+        if entry.hash != _digest(prev, _fields(entry)):
+            return ChainCheck(
+                False, count, entry.pk, f"L'entrée {entry.pk} a été modifiée après son écriture."
+            )
         prev = entry.hash
+        head_seen = head_seen or prev == head
+    if not head_seen:
+        return ChainCheck(
+            False,
+            count,
+            None,
+            "La tête de chaîne ne correspond pas à la dernière entrée : "
+            "des entrées finales ont été supprimées.",
+        )
     return ChainCheck(True, count)

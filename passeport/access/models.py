@@ -3,6 +3,19 @@
 from django.db import models
 
 
+class JournalQuerySet(models.QuerySet):
+    """Bulk writes would bypass ``JournalEntry.save``/``delete``: refuse them too."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Le journal des accès ne se modifie pas.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise PermissionError("Le journal des accès ne se modifie pas.")
+
+    def delete(self):
+        raise PermissionError("Le journal des accès ne se supprime pas.")
+
+
 class JournalEntry(models.Model):
     """One read (or other sensitive act). ``hash`` covers the entry and the previous hash,
     so removing or editing any entry breaks every later link."""
@@ -23,6 +36,8 @@ class JournalEntry(models.Model):
     details = models.JSONField("détails", default=dict, blank=True)
     prev_hash = models.CharField("empreinte précédente", max_length=64)
     hash = models.CharField("empreinte", max_length=64, unique=True)
+
+    objects = JournalQuerySet.as_manager()
 
     class Meta:
         verbose_name = "entrée du journal des accès"

@@ -18,12 +18,16 @@ ROLES = {"certificateur", "deposant"}
 
 def import_organisations(path: Path | str) -> ImportReport:
     report = ImportReport()
+    seen: set[str] = set()
     with transaction.atomic():
         for line, row in rows(path, ORG_HEADER):
             error = row.get("__error__") or _check_org(row)
+            if not error and row["bcr"] in seen:
+                error = f"le BCR {row['bcr']} figure déjà plus haut dans le fichier"
             if error:
                 report.errors.append((line, error))
                 continue
+            seen.add(row["bcr"])
             roles = set(row["roles"].split("|"))
             values = {
                 "siret": row["siret"],
@@ -77,6 +81,14 @@ def import_contracts(path: Path | str) -> ImportReport:
                 report.errors.append(
                     (line, f"l'organisation {missing} est inconnue : importez-la d'abord")
                 )
+                continue
+            if not certifier.is_certifier or not depositor.is_depositor:
+                org, role = (
+                    (certifier, "certificateur")
+                    if not certifier.is_certifier
+                    else (depositor, "déposant")
+                )
+                report.errors.append((line, f"l'organisation {org.bcr} n'a pas le rôle {role}"))
                 continue
             _, created = Contract.objects.get_or_create(
                 contract_id=contract_id, certifier=certifier, depositor=depositor

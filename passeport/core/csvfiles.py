@@ -7,18 +7,30 @@ from pathlib import Path
 from passeport.core.errors import InputError
 
 
+def _lines(fh) -> Iterator[str]:
+    """Decode the binary file line by line, so that a non-UTF-8 byte is reported on the
+    physical line where it is (a text-mode file decodes by 8 KiB chunks and would blame
+    whatever line was being read when the chunk failed)."""
+    for number, raw in enumerate(fh, 1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError("Le fichier n'est pas encodé en UTF-8.", line=number) from exc
+        yield text.removeprefix("\ufeff") if number == 1 else text
+
+
 def rows(path: Path | str, header: list[str], delimiter: str = ",") -> Iterator[tuple[int, dict]]:
     """Yield ``(line_number, row)``; refuse a file whose header is not exactly ``header``."""
     try:
-        fh = open(path, encoding="utf-8-sig", newline="")
+        fh = open(path, "rb")
     except OSError as exc:
         raise InputError(f"Impossible de lire le fichier {path} : {exc.strerror}") from exc
     with fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+        reader = csv.reader(_lines(fh), delimiter=delimiter)
         try:
             first = next(reader, None)
-        except UnicodeDecodeError as exc:
-            raise InputError("Le fichier n'est pas encodé en UTF-8.", line=1) from exc
+        except csv.Error as exc:
+            raise InputError(f"Le fichier CSV est mal formé : {exc}.", line=1) from exc
         if first is None:
             raise InputError("Le fichier est vide.")
         if [c.strip() for c in first] != header:
@@ -26,14 +38,15 @@ def rows(path: Path | str, header: list[str], delimiter: str = ",") -> Iterator[
                 "En-tête inattendu. L'en-tête doit être exactement : " + delimiter.join(header),
                 line=1,
             )
-        line = 1
         while True:
             try:
                 values = next(reader)
             except StopIteration:
                 return
-            except UnicodeDecodeError as exc:
-                raise InputError("Le fichier n'est pas encodé en UTF-8.", line=line + 1) from exc
+            except csv.Error as exc:
+                raise InputError(
+                    f"Le fichier CSV est mal formé : {exc}.", line=reader.line_num
+                ) from exc
             line = reader.line_num
             if not any(v.strip() for v in values):
                 continue

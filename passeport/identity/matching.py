@@ -51,9 +51,11 @@ def match_all(claims: Sequence[PersonClaim | CpfClaim]) -> list[Match]:
     persons = [c for c in claims if isinstance(c, PersonClaim)]
     files = [c for c in claims if isinstance(c, CpfClaim)]
     by_key: dict[str, list[dict]] = defaultdict(list)
+    # Each claim's key once: normalising names is most of the Python cost of matching.
+    keys = [_key(c) if isinstance(c, PersonClaim) else "" for c in claims]
     if persons:
-        keys = {_key(c) for c in persons}
-        for row in Holder.objects.filter(match_key__in=keys).values(*_CANDIDATE_FIELDS):
+        rows = Holder.objects.filter(match_key__in=set(keys) - {""})
+        for row in rows.values(*_CANDIDATE_FIELDS):
             by_key[row["match_key"]].append(row)
     by_number: dict[str, dict] = {}
     if files:
@@ -67,8 +69,8 @@ def match_all(claims: Sequence[PersonClaim | CpfClaim]) -> list[Match]:
         ):
             by_number[row["number"]] = row
     return [
-        _funnel(c, by_key[_key(c)]) if isinstance(c, PersonClaim) else _by_cpf(c, by_number)
-        for c in claims
+        _funnel(c, by_key[key]) if isinstance(c, PersonClaim) else _by_cpf(c, by_number)
+        for c, key in zip(claims, keys, strict=True)
     ]
 
 
@@ -104,18 +106,38 @@ def _funnel(claim: PersonClaim, level1: list[dict]) -> Match:
 
 
 def _level3(claim: PersonClaim, row: dict) -> bool:
-    insee = (claim.birth_insee or "").strip().upper()
-    if insee.startswith("99"):  # born abroad: INSEE country code 99xxx
-        place_ok = _same(insee[2:], row["birth_country"]) or _same(insee, row["birth_insee"])
-    else:
-        place_ok = _same(insee, row["birth_insee"])
     return (
-        place_ok
-        and _same((claim.birth_country or "").strip(), row["birth_country"])
+        _same_place(claim, row)
         and _same(normalize_name(claim.usage_name), row["n_usage_name"])
         and _same(normalize_name(claim.first_name2), row["n_first_name2"])
         and _same(normalize_name(claim.first_name3), row["n_first_name3"])
     )
+
+
+def _country(insee: str, country: str) -> str:
+    """The INSEE country code (3 digits) of someone born abroad, or ``""``."""
+    return country or (insee[2:] if insee.startswith("99") else "")
+
+
+def _same_place(claim: PersonClaim, row: dict) -> bool:
+    """Birth place: a French commune (INSEE code) or, for someone born abroad, a country
+    (INSEE ``99xxx`` and/or ``codePaysNaissance``). Unknown on either side matches; a
+    commune never matches a country."""
+    insee = (claim.birth_insee or "").strip().upper()
+    country = _country(insee, (claim.birth_country or "").strip())
+    row_insee = row["birth_insee"] or ""
+    row_country = _country(row_insee, row["birth_country"] or "")
+    if claim.birth_country and row_country and claim.birth_country.strip() != row_country:
+        return False
+    if country:
+        if row_country:
+            return country == row_country
+        return not row_insee  # a French commune in the register: not the same person
+    if insee:
+        if row_insee and not row_insee.startswith("99"):
+            return insee == row_insee
+        return not row_country
+    return True
 
 
 def _by_cpf(claim: CpfClaim, by_number: dict[str, dict]) -> Match:

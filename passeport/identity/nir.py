@@ -31,7 +31,7 @@ def normalize(raw: str) -> str:
     if not _NIR.match(body):
         raise InvalidNir("le NIR n'a pas la forme attendue")
     if key:
-        if not key.isdigit() or int(key) != control_key(body):
+        if not re.fullmatch(r"[0-9]{2}", key) or int(key) != control_key(body):
             raise InvalidNir("la clé du NIR est incorrecte")
     return body
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from passeport.core.csvfiles import batched, rows
 from passeport.identity import nir as nirlib
@@ -53,6 +54,16 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
+NAME_MAX = 100  # the register's columns (the flux allows 60)
+_NAMES = (
+    ("nom_naissance", "le nom de naissance"),
+    ("nom_usage", "le nom d'usage"),
+    ("prenom1", "le prénom 1"),
+    ("prenom2", "le prénom 2"),
+    ("prenom3", "le prénom 3"),
+)
+
+
 class LineError(ValueError):
     pass
 
@@ -62,7 +73,7 @@ def _int(value: str, label: str, low: int, high: int, required: bool) -> int | N
         if required:
             raise LineError(f"{label} est obligatoire")
         return None
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
         raise LineError(f"{label} doit être un nombre entre {low} et {high} (reçu « {value} »)")
     return int(value)
 
@@ -76,14 +87,17 @@ def parse_line(row: dict) -> tuple[str, dict, list[str]]:
     for col, label in (("nom_naissance", "le nom de naissance"), ("prenom1", "le prénom 1")):
         if not row[col]:
             raise LineError(f"{label} est obligatoire")
+    for col, label in _NAMES:
+        if len(row[col]) > NAME_MAX:
+            raise LineError(f"{label} dépasse {NAME_MAX} caractères")
     if row["sexe"] not in ("M", "F"):
         raise LineError(f"le sexe doit valoir M ou F (reçu « {row['sexe']} »)")
     insee, country = row["code_insee_naissance"].upper(), row["code_pays_naissance"]
     if insee and len(insee) != 5:
         raise LineError("le code INSEE de la commune de naissance doit compter 5 caractères")
-    if country and (len(country) != 3 or not country.isdigit()):
+    if country and (len(country) != 3 or not (country.isascii() and country.isdigit())):
         raise LineError("le code pays de naissance doit compter 3 chiffres")
-    cpf = row["dossiers_cpf"].split()
+    cpf = list(dict.fromkeys(row["dossiers_cpf"].split()))
     for number in cpf:
         if len(number) > 13:
             raise LineError(f"le numéro de dossier CPF « {number} » dépasse 13 caractères")
@@ -105,6 +119,7 @@ def parse_line(row: dict) -> tuple[str, dict, list[str]]:
 
 def import_register(path: Path | str, batch_size: int = 5000) -> ImportReport:
     report = ImportReport()
+    started = timezone.now()
     for batch in batched(rows(path, HEADER), batch_size):
         parsed = []
         for line, row in batch:
@@ -118,63 +133,85 @@ def import_register(path: Path | str, batch_size: int = 5000) -> ImportReport:
                 continue
             parsed.append((line, nirlib.lookup_hash(nir13), nir13, values, cpf))
         with transaction.atomic():
-            _apply(parsed, report)
+            _apply(parsed, report, started)
+    report.errors.sort(key=lambda e: e[0])
     return report
 
 
-def _apply(parsed: list, report: ImportReport) -> None:
+def _apply(parsed: list, report: ImportReport, started) -> None:
+    """Create or update the holders of one batch and attach their CPF files.
+
+    A line is applied whole or reported and skipped whole: a NIR already seen higher up in
+    the file, or a CPF file number that belongs to another holder (in the register or
+    higher up in the file), leaves the register untouched for that line. A NIR seen in an
+    earlier batch is recognised by its holder having been created or changed since the
+    import ``started`` (memory stays flat whatever the file size); a line repeating an
+    earlier one that changed nothing is then simply counted as unchanged.
+    """
     hashes = [p[1] for p in parsed]
     existing = {h.nir_hash: h for h in Holder.objects.filter(nir_hash__in=hashes)}
-    to_create, to_update, seen = [], [], set()
-    for line, digest, nir13, values, _cpf in parsed:
-        if digest in seen:
+    numbers = {n for p in parsed for n in p[4]}
+    in_register = dict(
+        CpfFile.objects.filter(number__in=numbers).values_list("number", "holder__nir_hash")
+    )
+    in_file: dict[str, str] = {}
+    to_create, to_update, seen, new_files = [], [], set(), []
+    now = timezone.now()
+    for line, digest, nir13, values, cpf in parsed:
+        holder = existing.get(digest)
+        if digest in seen or (holder is not None and holder.updated_at >= started):
             report.errors.append((line, "ce NIR figure déjà plus haut dans le fichier"))
             continue
+        error = _cpf_conflict(cpf, digest, in_register, in_file)
+        if error:
+            report.errors.append((line, error))
+            continue
         seen.add(digest)
-        holder = existing.get(digest)
         if holder is None:
             holder = Holder(nir_hash=digest, nir_encrypted=nirlib.encrypt(nir13, digest), **values)
             holder.refresh_normalized()
             to_create.append(holder)
-            existing[digest] = holder
         elif any(getattr(holder, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(holder, k, v)
             holder.refresh_normalized()
+            holder.updated_at = now  # bulk_update does not apply auto_now
             to_update.append(holder)
+        elif any(n not in in_register for n in cpf):
+            report.updated += 1  # same état civil, new CPF file(s)
         else:
             report.unchanged += 1
+        for number in cpf:
+            in_file[number] = digest
+            if number not in in_register:
+                new_files.append((number, holder))
     Holder.objects.bulk_create(to_create)
     if to_update:
-        Holder.objects.bulk_update(
-            to_update,
-            [
-                *FIELDS,
-                "n_birth_name",
-                "n_usage_name",
-                "n_first_name1",
-                "n_first_name2",
-                "n_first_name3",
-                "match_key",
-            ],
-        )
+        Holder.objects.bulk_update(to_update, [*FIELDS, *_NORMALIZED, "updated_at"])
     report.created += len(to_create)
     report.updated += len(to_update)
-    _attach_cpf_files(parsed, existing, report)
+    CpfFile.objects.bulk_create([CpfFile(number=n, holder=h) for n, h in new_files])
 
 
-def _attach_cpf_files(parsed: list, holders: dict, report: ImportReport) -> None:
-    wanted = {n: (line, holders[d]) for line, d, _, _, cpf in parsed if d in holders for n in cpf}
-    if not wanted:
-        return
-    known = dict(CpfFile.objects.filter(number__in=wanted).values_list("number", "holder_id"))
-    new = []
-    for number, (line, holder) in wanted.items():
-        owner = known.get(number)
-        if owner is None:
-            new.append(CpfFile(number=number, holder=holder))
-        elif owner != holder.pk:
-            report.errors.append(
-                (line, f"le dossier CPF {number} est déjà rattaché à un autre titulaire")
+_NORMALIZED = [
+    "n_birth_name",
+    "n_usage_name",
+    "n_first_name1",
+    "n_first_name2",
+    "n_first_name3",
+    "match_key",
+]
+
+
+def _cpf_conflict(
+    cpf: list[str], digest: str, in_register: dict[str, str], in_file: dict[str, str]
+) -> str | None:
+    for number in cpf:
+        if in_register.get(number, digest) != digest:
+            return f"le dossier CPF {number} est déjà rattaché à un autre titulaire"
+        if in_file.get(number, digest) != digest:
+            return (
+                f"le dossier CPF {number} est déjà attribué à un autre titulaire "
+                "plus haut dans le fichier"
             )
-    CpfFile.objects.bulk_create(new)
+    return None

@@ -15,7 +15,10 @@ class HolderNotFound(Exception):
 
 
 def find_by_nir(raw_nir: str) -> Holder:
-    nir13 = nirlib.normalize(raw_nir)
+    try:
+        nir13 = nirlib.normalize(raw_nir)
+    except nirlib.InvalidNir as exc:
+        raise nirlib.InvalidNir(f"NIR invalide : {exc}.") from exc
     holder = Holder.objects.filter(nir_hash=nirlib.lookup_hash(nir13)).first()
     if holder is None:
         raise HolderNotFound("Aucun titulaire n'a ce NIR dans le répertoire.")

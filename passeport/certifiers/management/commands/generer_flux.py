@@ -18,6 +18,13 @@ class Command(PasseportCommand):
         parser.add_argument("-o", "--sortie", required=True, metavar="SORTIE.xml")
 
     def handle(self, *args, **options):
+        for name in ("emetteur", "certificateur"):
+            if len(options[name]) != 8:
+                raise CommandError(
+                    f"--{name} : le BCR « {options[name]} » doit compter exactement 8 caractères."
+                )
+        if not 1 <= len(options["contrat"]) <= 20:
+            raise CommandError("--contrat : l'idContrat doit compter de 1 à 20 caractères.")
         out = Path(options["sortie"])
         tmp = out.with_suffix(out.suffix + ".partiel")
         current = {"line": 1}
@@ -37,9 +44,17 @@ class Command(PasseportCommand):
                     emetteur=options["emetteur"],
                     certificateur=options["certificateur"],
                     contrat=options["contrat"],
+                    validate=True,
                 )
         except RowError as exc:
             tmp.unlink(missing_ok=True)
             raise CommandError(f"ligne {current['line']} : {exc}") from exc
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise CommandError(f"Impossible d'écrire {out} : {exc.strerror}.") from exc
+        except BaseException:
+            # a bad header, a non-UTF-8 byte, an interruption: leave nothing half written
+            tmp.unlink(missing_ok=True)
+            raise
         tmp.replace(out)
         self.stdout.write(f"{count} passage(s) écrits dans {out}.")
