@@ -4,13 +4,15 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# Letters that Unicode does not decompose but French names write both ways.
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 
 
 def normalize_name(value: str | None) -> str:
-    """``"  Dupont-Éléonore "`` → ``"DUPONT-ELEONORE"``; ``None`` → ``""``."""
+    """``"  Dupont-Éléonore "`` → ``"DUPONT-ELEONORE"``, ``"Cœur"`` → ``"COEUR"``."""
     if not value:
         return ""
-    decomposed = unicodedata.normalize("NFKD", value)
+    decomposed = unicodedata.normalize("NFKD", value.translate(_LIGATURES))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", stripped).strip().upper()
 
