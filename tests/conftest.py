@@ -44,3 +44,23 @@ def pytest_collection_modifyitems(items):
             item.add_marker(
                 pytest.mark.django_db(**marker.kwargs, databases="__all__"), append=False
             )
+
+
+def otp_login(client, user) -> None:
+    """Log ``user`` in as if with password and TOTP code (what the admin requires)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from passeport.accounts.services import ensure_totp_device
+
+    device = ensure_totp_device(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """A superuser logged in with password and TOTP."""
+    otp_login(client, admin_user)
+    return client

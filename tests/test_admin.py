@@ -29,6 +29,7 @@ from passeport.certifiers.models import (
 from passeport.identity import nir as nirlib
 from passeport.identity.models import Holder
 from passeport.records.models import CertificationItem
+from tests.conftest import otp_login
 from tests.factories import (
     ContractFactory,
     HolderFactory,
@@ -368,7 +369,7 @@ def test_grant_records_who_granted_it(admin_client, admin_user):
     assert Grant.objects.get().granted_by == admin_user
 
     other = get_user_model().objects.create_superuser("autre", "a@example.org", "x")
-    admin_client.force_login(other)
+    otp_login(admin_client, other)
     inline = {
         "name": certifier.name,
         "bcr": certifier.bcr,
@@ -488,3 +489,11 @@ def test_list_pages_do_not_query_once_per_row(admin_client):
     _populate(4)
     many = {p: _queries(admin_client, p) for p in paths}
     assert many == few
+
+
+def test_admin_requires_the_second_factor(client, admin_user):
+    """A password-only session does not open the admin: staff log in with a TOTP code."""
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))

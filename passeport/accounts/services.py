@@ -37,10 +37,15 @@ def create_staff(
     user.set_password(password)
     user.save()
     Membership.objects.update_or_create(user=user, defaults={"organisation": organisation})
+    return StaffAccount(user=user, device=ensure_totp_device(user))
+
+
+def ensure_totp_device(user) -> TOTPDevice:
+    """The user's TOTP second factor, created once (portal and admin both require it)."""
     device = TOTPDevice.objects.filter(user=user, name="principal").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="principal", confirmed=True)
-    return StaffAccount(user=user, device=device)
+    return device
 
 
 def current_code(device: TOTPDevice) -> str:

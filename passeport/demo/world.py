@@ -21,7 +21,12 @@ from django.contrib.auth import get_user_model
 from faker import Faker
 
 from passeport.accounts.models import ApiToken
-from passeport.accounts.services import StaffAccount, create_staff, issue_token
+from passeport.accounts.services import (
+    StaffAccount,
+    create_staff,
+    ensure_totp_device,
+    issue_token,
+)
 from passeport.certifiers import services
 from passeport.certifiers.directory import (
     CONTRACT_HEADER,
@@ -62,6 +67,7 @@ class DemoWorld:
     deposit_reused: bool
     spare_path: Path
     staff: StaffAccount
+    admin: StaffAccount
     token: str
     example: synthetic.Person
 
@@ -84,7 +90,7 @@ def build(
     stranger = dataclasses.replace(generator.person(), cpf="")
     _register(folder, register, say)
     staff = create_staff(depositor, STAFF_USERNAME, STAFF_PASSWORD, "agent-demo@example.org")
-    _superuser()
+    admin = _superuser()
     token = api_token(folder, depositor)
     tag = hashlib.sha256(f"{seed}/{people}/{passages}/{','.join(codes)}".encode()).hexdigest()
     tag = tag[:6].upper()
@@ -101,6 +107,7 @@ def build(
         deposit_reused=reused,
         spare_path=spare,
         staff=staff,
+        admin=admin,
         token=token,
         example=flux.example,
     )
@@ -169,15 +176,16 @@ def _register(folder: Path, register: list[synthetic.Person], say: Callable[[str
     _check(import_register(path), "Répertoire d'identité", path, say)
 
 
-def _superuser():
-    """The operator's administrator, for ``/admin/``; its password is reset at each run."""
+def _superuser() -> StaffAccount:
+    """The operator's administrator, for ``/admin/`` (password + TOTP, like every staff
+    login); its password is reset at each run, its TOTP secret kept."""
     admin, _ = get_user_model().objects.get_or_create(
         username=ADMIN_USERNAME, defaults={"email": "admin-demo@example.org"}
     )
     admin.is_staff = admin.is_superuser = admin.is_active = True
     admin.set_password(ADMIN_PASSWORD)
     admin.save()
-    return admin
+    return StaffAccount(user=admin, device=ensure_totp_device(admin))
 
 
 def api_token(folder: Path, depositor: Organisation) -> str:

@@ -248,6 +248,9 @@ class Command(PasseportCommand):
             f"  URI otpauth          : {staff.otpauth_uri}",
             f"  Code TOTP            : {code}",
             f"Administrateur (/admin/) : {world.ADMIN_USERNAME} / {world.ADMIN_PASSWORD}",
+            f"  Secret TOTP (base32) : {demo.admin.secret_base32}",
+            f"  Code TOTP            : {prog} comptes code-totp {world.ADMIN_USERNAME} "
+            f"(à cet instant : {current_code(demo.admin.device)})",
             "",
             f"Jeton d'API du tiers de confiance : {demo.token}",
             f"  {bearer} {deposit_url}",
