@@ -6,8 +6,11 @@ namespace declaring an unused ``ns2``, 4-space indentation, ``PassagesKO`` then
 The reader accepts every variant seen in real files (accrochage.md §8.4).
 """
 
+import io
+import re
 import shutil
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,7 +20,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from passeport.certifiers.parsing import PARSER_OPTIONS
+from passeport.certifiers.parsing import DOCTYPE_MESSAGE, PARSER_OPTIONS, doctype_position
 
 PROLOG = '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
 ROOT_OPEN = '<rapport xmlns:ns2="urn:cdc:cpf:pc5:rapport:schema">\n'
@@ -25,8 +28,13 @@ ROOT_CLOSE = "</rapport>\n"
 I1, I2, I3 = " " * 4, " " * 8, " " * 12
 
 
+# Characters XML 1.0 cannot carry, even escaped (a file name may hold them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _el(indent: str, name: str, value) -> str:
-    return f"{indent}<{name}>{escape(str(value))}</{name}>\n"
+    text = _NOT_XML.sub("\ufffd", str(value))
+    return f"{indent}<{name}>{escape(text)}</{name}>\n"
 
 
 class PassagesReportWriter:
@@ -113,11 +121,13 @@ def report_file_name(file_name: str, day: date) -> str:
 
 
 def content_disposition(name: str) -> str:
-    """RFC 6266: an ASCII fallback plus the exact UTF-8 name."""
-    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "accuse.xml"
-    if name.startswith("Accusé"):
-        ascii_name = "Accuse" + ascii_name[5:]
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    """RFC 6266: an ASCII fallback (accents dropped, not the letters) plus the exact UTF-8 name."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_name = decomposed.encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r'[\x00-\x1f\x7f"\\]', "_", ascii_name).strip()
+    if not ascii_name.rsplit(".", 1)[0].strip(" ._"):  # nothing left but an extension
+        ascii_name = "accuse.xml"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -133,9 +143,16 @@ REQUIRED = "conditional"
 OTHER = "other"
 
 
+# The CDC's wording only: "Le titulaire existe déjà en base" says nothing of the passage.
+_DUPLICATE = re.compile(
+    r"^Le passage certification avec le bcr émetteur \S+ et l'id technique partenaire "
+    r".+ existe déjà en base$"
+)
+
+
 def classify(message: str) -> str:
     """The family of a KO message, so callers never parse the id out of the text."""
-    if "existe déjà en base" in message:
+    if _DUPLICATE.match(message):
         return DUPLICATE
     if message.startswith("Aucun titulaire ne correspond"):
         return NOT_FOUND
@@ -195,7 +212,17 @@ def _int(value: str | None) -> int | None:
 
 
 def read_report(source: str | Path | bytes) -> Report:
-    """Parse a CDC or Passeport accusé de traitement (hardened, namespace-agnostic)."""
+    """Parse a CDC or Passeport accusé de traitement (hardened, namespace-agnostic).
+
+    A DOCTYPE is refused before parsing, as for a flux (accrochage.md §8.4).
+    """
+    if isinstance(source, bytes):
+        where = doctype_position(io.BytesIO(source))
+    else:
+        with open(source, "rb") as fh:
+            where = doctype_position(fh)
+    if where is not None:
+        raise ValueError(f"{DOCTYPE_MESSAGE} (ligne {where[0]}, colonne {where[1]})")
     parser = etree.XMLParser(**PARSER_OPTIONS)
     if isinstance(source, bytes):
         root = etree.fromstring(source, parser)

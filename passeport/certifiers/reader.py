@@ -53,6 +53,7 @@ _WATCHED = [
         "natureDeposant",
         "certification",
         "passageCertification",
+        "flux",
     )
 ]
 
@@ -83,6 +84,7 @@ class FluxReader:
         header, certs = self.context.header, self.context.certifications
         current = self._current = CertificationHeader(index=0, line=0)
         passage_index = 0
+        closed = False
         with open(self.path, "rb") as fh:
             self._fh = fh
             events = etree.iterparse(
@@ -94,7 +96,9 @@ class FluxReader:
                         raise SchemaInvalid
                     name = local(el)
                     parent = local(el.getparent()) if el.getparent() is not None else None
-                    if name == "passageCertification":
+                    if name == "flux":
+                        closed = True
+                    elif name == "passageCertification":
                         if collect:
                             context = self._context_for(current)
                             if context is None:
@@ -121,7 +125,9 @@ class FluxReader:
                 raise SchemaInvalid from exc
             finally:
                 self._fh = None
-            if events.error_log:
+            # Given a schema, iterparse may stop at a fatal error (a truncated file, a bare
+            # "&") without raising: a flux is whole only if its root element was closed.
+            if events.error_log or not closed:
                 raise SchemaInvalid
 
     def _context_for(self, current: CertificationHeader) -> Context | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from passeport.certifiers.flux import NS
-from passeport.certifiers.parsing import PARSER_OPTIONS
+from passeport.certifiers.parsing import PARSER_OPTIONS, syntax_rejection
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "flux-1.1.2.xsd"
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -50,7 +50,7 @@ def passage_schema() -> etree.XMLSchema:
         doc.getroot(),
         f"{{{XS}}}element",
         name="passageCertification",
-        type="f:PassageCertification",
+        type="f:passageCertification",
     )
     return etree.XMLSchema(doc)
 
@@ -77,50 +77,58 @@ def envelope_schema() -> etree.XMLSchema:
     return etree.XMLSchema(doc)
 
 
-class TooManyErrors(Exception):
-    pass
-
-
 def list_errors(path: str | Path, limit: int = MAX_ERRORS) -> list[SchemaError]:
-    """Every well-formedness and schema error of the file, in document order, at most ``limit``."""
+    """The first ``limit`` well-formedness and schema errors of the file, in document order.
+
+    Once ``limit`` passage errors are known, passages are no longer validated but the file is
+    still read to its end, so that an earlier error of the envelope (validated last) takes its
+    place among the first ``limit``. A well-formedness error ends the reading; it is always
+    reported, after the passage errors found before it.
+    """
     found: list[tuple[int, str, str]] = []  # (line, qualified element name, message)
-
-    def add(line: int, qname: str, message: str) -> None:
-        found.append((line, qname, message))
-        if len(found) >= limit:
-            raise TooManyErrors
-
     passage_tag = f"{{{NS}}}passageCertification"
     container_tag = f"{{{NS}}}passageCertifications"
     root = None
     try:
-        try:
-            for event, el in etree.iterparse(str(path), events=("start", "end"), **PARSER_OPTIONS):
-                if root is None:
-                    root = el
-                if event != "end" or el.tag != passage_tag:
-                    continue
-                parent = el.getparent()
-                if parent is None or parent.tag != container_tag:
-                    continue
-                schema = passage_schema()
-                if not schema.validate(el):
-                    for entry in schema.error_log:
-                        add(entry.line, _qname(entry, el), translate(entry, el.prefix))
-                for child in list(el):
-                    el.remove(child)
-                el.attrib.clear()
-        except etree.XMLSyntaxError as exc:
-            line, column = exc.position
-            return locate([(line, "", well_formedness_message(exc))], path, {line: column})
-        schema = envelope_schema()
-        if root is not None and not schema.validate(root):
-            for entry in schema.error_log:
-                add(entry.line, _qname(entry, root), translate(entry, root.prefix))
-    except TooManyErrors:
-        pass
+        for event, el in etree.iterparse(str(path), events=("start", "end"), **PARSER_OPTIONS):
+            if root is None:
+                root = el
+            if event != "end" or el.tag != passage_tag:
+                continue
+            parent = el.getparent()
+            if parent is None or parent.tag != container_tag:
+                continue
+            if len(found) < limit:
+                found += _validate(passage_schema(), el)
+            for child in list(el):
+                el.remove(child)
+            el.attrib.clear()
+    except etree.XMLSyntaxError as exc:
+        found.sort(key=lambda f: f[0])
+        return locate(found[: limit - 1], path, {}) + [syntax_error(exc, path)]
+    if root is not None:
+        found += _validate(envelope_schema(), root)
     found.sort(key=lambda f: f[0])
     return locate(found[:limit], path, {})
+
+
+def _validate(schema: etree.XMLSchema, el: etree._Element) -> list[tuple[int, str, str]]:
+    """Errors of one subtree. libxml2 cannot validate an unexpanded entity reference (only a
+    DOCTYPE brings one, and the precheck refuses it first): that is reported, not raised."""
+    try:
+        if schema.validate(el):
+            return []
+    except etree.XMLSchemaValidateError:
+        qname = _prefixed(el.tag, el.prefix)
+        return [
+            (
+                el.sourceline or 1,
+                qname,
+                f"cvc : L'élément '{qname}' ne peut pas être validé : il contient une référence "
+                "d'entité, et les entités ne sont pas acceptées.",
+            )
+        ]
+    return [(e.line, _qname(e, el), translate(e, el.prefix)) for e in schema.error_log]
 
 
 def _qname(entry, context: etree._Element) -> str:
@@ -157,21 +165,92 @@ def locate(found, path, known_columns: dict[int, int]) -> list[SchemaError]:
 
 _ELEMENT = re.compile(r"^Element '([^']+)'")
 _CLARK = re.compile(r"\{([^}]*)\}([\w.-]+)")
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+_WELL_KNOWN = {XSI: "xsi", XML_NS: "xml", XS: "xs"}
 
 
 def _prefixed(clark: str, prefix: str | None) -> str:
+    """Names as the file writes them: the flux namespace with the file's prefix."""
+
     def repl(m: re.Match) -> str:
-        return f"{prefix}:{m.group(2)}" if prefix and m.group(1) else m.group(2)
+        ns, local = m.group(1), m.group(2)
+        if ns == NS or ns not in _WELL_KNOWN:
+            return f"{prefix}:{local}" if prefix and ns else local
+        return f"{_WELL_KNOWN[ns]}:{local}"
 
     return _CLARK.sub(repl, clark)
 
 
-def _expected(message: str, prefix: str | None) -> str:
+def _local(clark: str) -> str:
+    return clark.rsplit("}", 1)[-1]
+
+
+@dataclass(frozen=True)
+class _Declarations:
+    builtin: dict[str, str]  # element local name → built-in type it restricts (xs:date…)
+    optional: frozenset[str]  # element names that are optional wherever they are declared
+    element_types: frozenset[str]  # named types that some element is declared with
+
+
+@functools.cache
+def declarations() -> _Declarations:
+    """What the messages need to know of our schema, read from the schema file itself."""
+    root = schema_document().getroot()
+    named = {t.get("name"): t for t in root.findall(f"{{{XS}}}simpleType")}
+
+    def builtin_of(type_name: str | None, inline) -> str | None:
+        seen = 0
+        while seen < 20:  # a chain of restrictions, never a cycle in a valid schema
+            seen += 1
+            if type_name is None:
+                if inline is None:
+                    return None
+                restriction = inline.find(f"{{{XS}}}restriction")
+                if restriction is None:
+                    return None
+                type_name, inline = restriction.get("base"), None
+                continue
+            if type_name.startswith("xs:"):
+                return type_name
+            inline, type_name = named.get(type_name.split(":")[-1]), None
+            if inline is None:
+                return None
+        return None
+
+    builtin: dict[str, str] = {}
+    mandatory: set[str] = set()
+    names: set[str] = set()
+    element_types: set[str] = set()
+    for decl in root.iter(f"{{{XS}}}element"):
+        name = decl.get("name")
+        names.add(name)
+        if decl.get("minOccurs", "1") != "0":
+            mandatory.add(name)
+        if decl.get("type"):
+            element_types.add(decl.get("type").split(":")[-1])
+        base = builtin_of(decl.get("type"), decl.find(f"{{{XS}}}simpleType"))
+        if base:
+            builtin[name] = base
+    return _Declarations(builtin, frozenset(names - mandatory), frozenset(element_types))
+
+
+def _expected(message: str, prefix: str | None, missing: bool = False) -> list[str]:
+    """The element names libxml2 says are expected; for a missing child, the mandatory ones."""
     m = re.search(r"Expected is (?:one of )?\( (.*) \)", message)
     if not m:
-        return ""
-    names = [_prefixed(n.strip(), prefix) for n in m.group(1).split(",")]
-    return ", ".join(f"'{n}'" for n in names)
+        return []
+    names = [n.strip() for n in m.group(1).split(",")]
+    if missing:
+        optional = declarations().optional
+        names = [n for n in names if _local(n) not in optional] or names
+    return [f"'{_prefixed(n, prefix)}'" for n in names]
+
+
+def _one_of(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"L'élément {names[0]} est attendu."
+    return f"L'un des éléments {', '.join(names)} est attendu."
 
 
 _TYPE_LABELS = {
@@ -188,6 +267,9 @@ def translate(entry, prefix: str | None) -> str:
     msg = entry.message
     m = _ELEMENT.match(msg)
     el = _prefixed(m.group(1), prefix) if m else "?"
+    element_local = _local(m.group(1)) if m else ""
+    attribute = re.match(r"^Element '[^']+', attribute '([^']+)'", msg)
+    attr = _prefixed(attribute.group(1), prefix) if attribute else ""
     kind = entry.type_name
     value = re.search(r"The value '([^']*)'", msg)
     v = value.group(1) if value else ""
@@ -195,16 +277,16 @@ def translate(entry, prefix: str | None) -> str:
     if kind == "SCHEMAV_CVC_ELT_1":
         return f"cvc-elt.1.a : Déclaration de l'élément '{el}' introuvable."
     if kind == "SCHEMAV_ELEMENT_CONTENT":
-        expected = _expected(msg, prefix)
         if "Missing child" in msg:
             return (
                 f"cvc-complex-type.2.4.b : Le contenu de l'élément '{el}' n'est pas "
-                f"complet. L'un des éléments {expected} est attendu."
+                f"complet. {_one_of(_expected(msg, prefix, missing=True))}"
             )
+        expected = _expected(msg, prefix)
         if expected:
             return (
                 f"cvc-complex-type.2.4.a : Contenu non valide trouvé à partir de l'élément "
-                f"'{el}'. L'un des éléments {expected} est attendu."
+                f"'{el}'. {_one_of(expected)}"
             )
         return (
             f"cvc-complex-type.2.4.d : Contenu non valide trouvé à partir de l'élément "
@@ -221,14 +303,20 @@ def translate(entry, prefix: str | None) -> str:
         return f"cvc-pattern-valid : La valeur '{v}' de l'élément '{el}' n'a pas le format attendu."
     if kind == "SCHEMAV_CVC_DATATYPE_VALID_1_2_1":
         bad = re.search(
-            r"'([^']*)' is not a valid value of the (?:local )?(?:atomic|list|union) "
-            r"type(?: '([^']+)')?",
+            r"'([^']*)' is not a valid value of the (?:local )?(?:atomic|list|union)"
+            r" type(?: '([^']+)')?",
             msg,
         )
         got = bad.group(1) if bad else ""
-        label = _TYPE_LABELS.get(bad.group(2) if bad and bad.group(2) else "", "une valeur valide")
-        if bad and bad.group(2) and bad.group(2).endswith(("Date", "}Date")):
-            label = _TYPE_LABELS["xs:date"]
+        base = bad.group(2) if bad and bad.group(2) and bad.group(2).startswith("xs:") else None
+        if attribute:
+            label = _TYPE_LABELS.get(base or "", "une valeur valide")
+            return (
+                f"cvc-datatype-valid.1.2.1 : '{got}' n'est pas une valeur valide pour "
+                f"l'attribut '{attr}' de l'élément '{el}' ; la valeur attendue est {label}."
+            )
+        base = base or declarations().builtin.get(element_local, "")
+        label = _TYPE_LABELS.get(base, "une valeur valide")
         return (
             f"cvc-datatype-valid.1.2.1 : '{got}' n'est pas une valeur valide pour "
             f"l'élément '{el}' ; la valeur attendue est {label}."
@@ -271,11 +359,35 @@ def translate(entry, prefix: str | None) -> str:
         )
     if kind == "SCHEMAV_CVC_ELT_3_1":
         return f"cvc-elt.3.1 : L'élément '{el}' ne peut pas être marqué xsi:nil."
-    if kind in ("SCHEMAV_CVC_COMPLEX_TYPE_3_2_1", "SCHEMAV_CVC_COMPLEX_TYPE_3_2_2"):
-        attr = re.search(r"attribute '([^']+)'", msg)
-        name = attr.group(1) if attr else "?"
+    if kind in ("SCHEMAV_CVC_ELT_4_1", "SCHEMAV_CVC_ELT_4_2", "SCHEMAV_CVC_ELT_4_3"):
+        named = re.search(r"(?:QName value|type definition) '([^']+)'", msg)
+        clark = named.group(1) if named else ""
+        type_name = _prefixed(clark, prefix) if clark else "?"
+        # Helper types of our schema are no types of the format: unknown, as at the CDC.
+        known = clark.startswith(f"{{{XS}}}") or _local(clark) in declarations().element_types
+        if kind == "SCHEMAV_CVC_ELT_4_3" and known:
+            return (
+                f"cvc-elt.4.3 : Le type '{type_name}' indiqué par xsi:type ne dérive pas du "
+                f"type de l'élément '{el}'."
+            )
         return (
-            f"cvc-complex-type.3.2.2 : L'attribut '{name}' n'est pas autorisé sur l'élément '{el}'."
+            f"cvc-elt.4.2 : Le type '{type_name}' indiqué par xsi:type pour l'élément '{el}' "
+            "est introuvable."
+        )
+    if kind in ("SCHEMAV_CVC_COMPLEX_TYPE_3_2_1", "SCHEMAV_CVC_COMPLEX_TYPE_3_2_2"):
+        return (
+            f"cvc-complex-type.3.2.2 : L'attribut '{attr or '?'}' n'est pas autorisé sur "
+            f"l'élément '{el}'."
+        )
+    if kind == "SCHEMAV_CVC_TYPE_3_1_1":
+        return (
+            f"cvc-type.3.1.1 : L'élément '{el}' est de type simple : l'attribut "
+            f"'{attr or '?'}' n'y est pas autorisé."
+        )
+    if kind == "SCHEMAV_CVC_TYPE_3_1_2":
+        return (
+            f"cvc-type.3.1.2 : L'élément '{el}' est de type simple : il ne peut pas contenir "
+            "d'éléments."
         )
     if kind in ("SCHEMAV_CVC_COMPLEX_TYPE_2_3", "SCHEMAV_CVC_COMPLEX_TYPE_2_1"):
         return (
@@ -287,42 +399,8 @@ def translate(entry, prefix: str | None) -> str:
     return f"cvc : L'élément '{el}' n'est pas conforme au schéma ({kind})."
 
 
-_WELL_FORMED = {
-    "ERR_TAG_NAME_MISMATCH": 'Le type d\'élément "{a}" doit se terminer par la balise de fin '
-    'correspondante "</{a}>".',
-    "ERR_TAG_NOT_FINISHED": 'Le type d\'élément "{a}" doit se terminer par la balise de fin '
-    'correspondante "</{a}>".',
-    "ERR_HYPHEN_IN_COMMENT": 'La chaîne "--" n\'est pas autorisée dans les commentaires.',
-    "ERR_COMMENT_NOT_FINISHED": "Le commentaire n'est pas terminé (--> attendu).",
-    "ERR_SPACE_REQUIRED": "Un espace est obligatoire entre les données et la cible de "
-    "l'instruction de traitement.",
-    "ERR_DOCUMENT_EMPTY": "Le fichier est vide : aucun contenu XML n'a été reçu.",
-    "ERR_DOCUMENT_END": "Du contenu suit la fin de l'élément racine : un seul élément racine "
-    "est permis.",
-    "ERR_UNDECLARED_ENTITY": "L'entité « {a} » n'est pas déclarée : les entités ne sont pas "
-    "acceptées.",
-    "ERR_INVALID_CHAR": "Le fichier contient un caractère interdit en XML.",
-    "ERR_INVALID_ENCODING": "Le fichier contient des octets qui ne forment pas de l'UTF-8 "
-    "valide : il doit être encodé en UTF-8.",
-    "ERR_GT_REQUIRED": "La balise n'est pas terminée : « > » est attendu.",
-    "ERR_LT_IN_ATTRIBUTE": "Le caractère « < » est interdit dans la valeur d'un attribut.",
-    "ERR_ATTRIBUTE_NOT_STARTED": "La valeur d'un attribut doit être entre guillemets.",
-    "ERR_ENTITYREF_SEMICOL_MISSING": "Une référence d'entité doit se terminer par « ; » "
-    "(écrivez &amp; pour le caractère &).",
-    "ERR_NAME_REQUIRED": "Un nom d'élément est attendu après « < ».",
-    "ERR_DOCUMENT_START": "Le document ne commence pas par un élément XML.",
-    "ERR_EXT_SUBSET_NOT_FINISHED": "Les DTD ne sont pas acceptées.",
-    "ERR_PI_NOT_STARTED": "Instruction de traitement mal formée.",
-    "ERR_RESERVED_XML_NAME": "La déclaration XML doit figurer tout au début du fichier.",
-}
-
-
-def well_formedness_message(exc: etree.XMLSyntaxError) -> str:
-    entry = exc.error_log.last_error if exc.error_log else None
-    name = entry.type_name if entry is not None else ""
-    text = entry.message if entry is not None else str(exc)
-    template = _WELL_FORMED.get(name)
-    if template is None:
-        return f"Le fichier n'est pas un XML bien formé ({name or 'erreur de syntaxe'})."
-    arg = re.search(r"(?:mismatch: |in tag |Entity ')([\w:.-]+)", text)
-    return template.format(a=arg.group(1) if arg else "?")
+def syntax_error(exc: etree.XMLSyntaxError, path: str | Path) -> SchemaError:
+    """A well-formedness error with its French message and position (see parsing)."""
+    with open(path, "rb") as fh:
+        r = syntax_rejection(exc, fh)
+    return SchemaError(message=r.message, line=r.line, column=r.column)

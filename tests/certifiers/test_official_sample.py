@@ -94,3 +94,16 @@ def test_same_passages_in_a_new_flux_are_each_duplicates(official_sample_bytes):
         for i in IDS
     ]
     assert CertificationItem.objects.count() == 3
+
+
+def test_envelope_after_the_passages_is_processed_the_same(official_sample_bytes):
+    """The schema lets the contract come last: the pipeline reads the envelope first."""
+    world = official_sample_world()
+    contract = b"<cpf:idContrat>2560080000127J</cpf:idContrat>"
+    moved = official_sample_bytes.replace(contract, b"").replace(
+        b"</cpf:certifications>", b"</cpf:certifications>" + contract
+    )
+    d = deposit(moved, world["depositor"])
+    assert d.status == DepositStatus.DONE_OK
+    assert read_report(services.report_bytes(d)).ok == IDS
+    assert CertificationItem.objects.count() == 3
