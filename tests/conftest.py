@@ -29,6 +29,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if "progress" in settings.DATABASES:
             call_command("createcachetable", database="progress", verbosity=0)
             connections["progress"].close()
+    yield
+    # Tests reopen the second connection: close it, or the test database cannot be dropped.
+    for connection in connections.all():
+        connection.close()
 
 
 @pytest.fixture

@@ -20,21 +20,8 @@ from passeport.access import journal
 from passeport.core.admin import ReadOnlyInline, admin_link, inline_template
 from passeport.core.text import normalize_name
 from passeport.identity import nir as nirlib
-from passeport.identity.models import CpfFile, Holder
+from passeport.identity.models import ETAT_CIVIL, CpfFile, Holder
 
-ETAT_CIVIL = (
-    "birth_name",
-    "usage_name",
-    "first_name1",
-    "first_name2",
-    "first_name3",
-    "sex",
-    "birth_year",
-    "birth_month",
-    "birth_day",
-    "birth_insee",
-    "birth_country",
-)
 # Anything shaped like a NIR, with or without key or spaces (never matched against names).
 NIR_LIKE = re.compile(r"[1-478][0-9]{4}(?:2[AB]|[0-9]{2})[0-9]{6}(?:[0-9]{2})?")
 PURPOSE = "Consultation de la fiche du titulaire dans l'administration"

@@ -4,6 +4,21 @@ from django.db import models
 
 from passeport.core.text import normalize_name
 
+# The état civil fields of a register entry: what imports set and staff may correct.
+ETAT_CIVIL = (
+    "birth_name",
+    "usage_name",
+    "first_name1",
+    "first_name2",
+    "first_name3",
+    "sex",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "birth_insee",
+    "birth_country",
+)
+
 
 class Sex(models.TextChoices):
     M = "M", "Masculin"

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from passeport.core.csvfiles import batched, rows
 from passeport.identity import nir as nirlib
-from passeport.identity.models import CpfFile, Holder
+from passeport.identity.models import ETAT_CIVIL, CpfFile, Holder
 
 HEADER = [
     "nir",
@@ -29,20 +29,6 @@ HEADER = [
     "code_insee_naissance",
     "code_pays_naissance",
     "dossiers_cpf",
-]
-
-FIELDS = [
-    "birth_name",
-    "usage_name",
-    "first_name1",
-    "first_name2",
-    "first_name3",
-    "sex",
-    "birth_year",
-    "birth_month",
-    "birth_day",
-    "birth_insee",
-    "birth_country",
 ]
 
 
@@ -187,7 +173,7 @@ def _apply(parsed: list, report: ImportReport, started) -> None:
                 new_files.append((number, holder))
     Holder.objects.bulk_create(to_create)
     if to_update:
-        Holder.objects.bulk_update(to_update, [*FIELDS, *_NORMALIZED, "updated_at"])
+        Holder.objects.bulk_update(to_update, [*ETAT_CIVIL, *_NORMALIZED, "updated_at"])
     report.created += len(to_create)
     report.updated += len(to_update)
     CpfFile.objects.bulk_create([CpfFile(number=n, holder=h) for n, h in new_files])
