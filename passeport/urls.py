@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+from passeport.accounts.forms import AdminLoginForm
 from passeport.api.urls import api
 
 # Staff log in with password + TOTP code, as on the certifiers' portal.
 admin.site.__class__ = OTPAdminSite
+admin.site.login_form = AdminLoginForm
 admin.site.site_header = "Passeport — administration"
 admin.site.site_title = "Passeport"
 admin.site.index_title = "Exploitation"

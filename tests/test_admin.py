@@ -497,3 +497,18 @@ def test_admin_requires_the_second_factor(client, admin_user):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_admin_login_with_password_and_totp_code(client, admin_user):
+    from passeport.accounts.services import current_code, ensure_totp_device
+
+    device = ensure_totp_device(admin_user)
+    login = reverse("admin:login")
+    form = {"username": admin_user.username, "password": "password"}
+    refused = client.post(login, {**form, "otp_token": "000000"})
+    assert "Code de vérification incorrect ou expiré." in refused.content.decode()
+    device.refresh_from_db()
+    device.throttle_reset()  # django-otp makes a failed try wait a second before the next
+    response = client.post(login, {**form, "otp_token": current_code(device)})
+    assert response.status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200

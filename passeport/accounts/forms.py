@@ -80,3 +80,19 @@ class StaffLoginForm(OTPAuthenticationFormMixin, AuthenticationForm):
             .order_by("pk")
             .first()
         )
+
+
+class AdminLoginForm(StaffLoginForm):
+    """The operator's staff (``is_staff``) log in to the admin the same way, in one step."""
+
+    error_messages = {
+        **StaffLoginForm.error_messages,
+        "invalid_login": (
+            "Identifiant ou mot de passe incorrect, ou compte sans accès à l'administration."
+        ),
+    }
+
+    def confirm_login_allowed(self, user) -> None:
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not user.is_staff:
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
