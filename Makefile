@@ -15,17 +15,22 @@ $(STAMP): pyproject.toml requirements.lock requirements-build.lock
 
 venv: $(STAMP)
 
+# axe-core, for the accessibility checks of the browser tests (no JavaScript build).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
 # Debian packages the tests need: PostgreSQL (throwaway cluster) and Chromium (browser tests).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! ( command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ); then \
-		echo "Installation des paquets système (postgresql, chromium)…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! command -v npm >/dev/null || ! ( command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ); then \
+		echo "Installation des paquets système (postgresql, chromium, npm)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium $$(command -v npm >/dev/null || echo npm) >/dev/null; \
 	fi
 
 demo: venv
 	$(BIN)/passeport demo
 
-test: venv system-deps
+test: venv system-deps node_modules/.installed
 	$(BIN)/ruff check passeport tests bench
 	PASSEPORT_VAR_DIR=$$(mktemp -d /tmp/passeport-var.XXXXXX) \
 		scripts/with-postgres.sh $(BIN)/pytest -p no:cacheprovider
