@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 
 from passeport.certifiers import rules
@@ -296,11 +296,36 @@ def _process_batch(
             items.append(_item(run, reader.certification(p.cert_index), p, matches[p.index]))
         else:
             writer.ko(p.id_technique, message)
-    CertificationItem.objects.bulk_create(items)
-    PassageResult.objects.bulk_create(results)
+    _insert(CertificationItem, items)
+    _insert(PassageResult, results)
     if len(run.warnings) >= 1000:
         DepositWarning.objects.bulk_create(run.warnings)
         run.warnings.clear()
+
+
+def _insert(model, objs: list) -> None:
+    """``bulk_create`` without reading primary keys back, through COPY on PostgreSQL.
+
+    Why: Django 5.2 inserts a batch as ``INSERT … SELECT * FROM UNNEST(%s::type[], …)`` and,
+    with client-side binding, psycopg quotes every element of those arrays in Python; for
+    the items (32 columns) that was the largest cost of processing a deposit. COPY sends the
+    same values, prepared by the same field methods as ``bulk_create`` (``pre_save``, then
+    ``get_db_prep_save``), in a third of the time. Nothing reads the new primary keys.
+    """
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a look-up a value
+    if db.vendor != "postgresql":
+        model.objects.bulk_create(objs)
+        return
+    if not objs:
+        return
+    opts = model._meta
+    fields = [f for f in opts.concrete_fields if f is not opts.pk and not f.generated]
+    quote = db.ops.quote_name
+    sql = f"COPY {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+    with db.cursor() as cursor, db.wrap_database_errors:
+        with cursor.cursor.copy(sql) as copy:
+            for obj in objs:
+                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields])
 
 
 def _item(run: _Run, cert: CertificationHeader, p: Passage, match) -> CertificationItem:
