@@ -35,6 +35,7 @@ trap cleanup EXIT INT TERM
   -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \
   start >/dev/null
 
+"$(find_bin createdb)" -h 127.0.0.1 -p "$PORT" -U postgres passeport
 export DATABASE_URL="postgresql://postgres@127.0.0.1:$PORT/passeport"
 echo "PostgreSQL de test prêt sur le port $PORT ($WORK)." >&2
 "$@"

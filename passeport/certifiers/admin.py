@@ -273,7 +273,7 @@ class DepositAdmin(ReadOnlyAdmin):
     def results(self, obj: Deposit) -> str:
         return admin_link(
             "admin:certifiers_passageresult_changelist",
-            f"{obj.passages_ok} OK, {obj.passages_ko} KO : voir le détail",
+            f"{obj.passages_ok} OK, {obj.passages_ko} KO : voir les passages refusés",
             query=f"deposit__id__exact={obj.pk}",
         )
 
@@ -363,8 +363,7 @@ class DepositAdmin(ReadOnlyAdmin):
 
 @admin.register(PassageResult)
 class PassageResultAdmin(ReadOnlyAdmin):
-    list_display = ("deposit_number", "index", "line", "id_technique", "ok", "message")
-    list_filter = ("ok",)
+    list_display = ("deposit_number", "index", "line", "id_technique", "message")
     search_fields = ("=id_technique",)
     ordering = ("-deposit_id", "index")
     show_full_result_count = False

@@ -97,137 +97,126 @@ def local(el: etree._Element) -> str | None:
     return None
 
 
-def _text(el: etree._Element) -> str | None:
-    if el.get(XSI_NIL) in ("true", "1"):
-        return None
-    text = el.text
-    if text is None:
-        return None
-    # ``clean_text`` without a regex: ``str.split()`` splits on exactly the characters that
-    # ``\s`` matches (both are ``str.isspace``), and a flux has some 60 values per passage.
-    return " ".join(text.split()) or None
+def _clean(text: str | None) -> str | None:
+    r"""``core.text.clean_text`` without a regex (``str.split`` splits on exactly what ``\s``
+    matches): trimmed, inner whitespace collapsed, empty → None. Nil elements are empty, so
+    they come out None too."""
+    return " ".join(text.split()) or None if text else None
 
 
 def _bool(value: str | None) -> bool:
-    return value in ("true", "1")
+    return value is not None and value.strip() in ("true", "1")
 
 
 def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+    return date.fromisoformat(value.strip()) if value else None
 
 
 def _int(value: str | None) -> int | None:
     return int(value) if value else None
 
 
-def _children(el: etree._Element) -> dict[str, etree._Element]:
-    """Child elements of our namespace by local name (``local`` inlined: the hot loop)."""
-    out = {}
-    for c in el:
-        tag = c.tag
-        if isinstance(tag, str) and tag.startswith(_P):
-            out[tag[_PLEN:]] = c
-    return out
+# Clark names of the values of a passage. Every leaf name is unique within a passage, but
+# for the repeated DigComp ``resultat`` (read on their own).
+_T = {
+    name: qn(name)
+    for name in (
+        "idTechnique", "urlPreuve", "libelleOption", "obtentionCertification", "donneeCertifiee",
+        "dateDebutExamen", "dateFinExamen", "modalitePassageExamen", "codePostalCentreExamen",
+        "dateDebutValidite", "dateFinValidite", "presenceNiveauLangueEuro",
+        "niveauLangueEuropeen", "presenceNiveauNumeriqueEuro", "niveauNumeriqueEuropeen",
+        "scoreGeneral", "resultat", "scoring", "mentionValidee", "modaliteAcces",
+        "voieAccessVAE", "initiativeInscription", "dateInscription", "verbatim", "idDossier",
+        "nomTitulaire", "prenom1Titulaire", "nomNaissance", "nomUsage", "prenom1", "prenom2",
+        "prenom3", "anneeNaissance", "moisNaissance", "jourNaissance", "sexe", "codeInsee",
+        "codePostal", "libelleCommuneNaissance", "codePaysNaissance", "libellePaysNaissance",
+    )
+}  # fmt: skip
+
+
+_RESULT = _T["resultat"]
+_RESULT_PARTS = {qn("niveau"): "niveau", qn("domaineCompetenceId"): "domaineCompetenceId",
+                 qn("competenceId"): "competenceId"}  # fmt: skip
 
 
 def read_passage(el: etree._Element, index: int, cert_index: int) -> Passage:
-    """Build a Passage from a schema-valid ``passageCertification`` element."""
-    c = _children(el)
-    t = {name: _text(child) for name, child in c.items()}
-    inscription = {n: _text(x) for n, x in _children(c["modalitesInscription"]).items()}
+    """Build a Passage from a schema-valid ``passageCertification`` element.
+
+    One walk over the descendants into a flat {tag: text} map: this is the hot loop of a
+    deposit (some 60 values a passage). Every leaf name is unique within a passage but the
+    parts of the repeated DigComp ``resultat``, gathered on the way.
+    """
+    v: dict = {}
+    results: list[dict] = []
+    for c in el.iterdescendants():
+        tag = c.tag
+        if tag == _RESULT:
+            results.append({"niveau": None, "domaineCompetenceId": None, "competenceId": None})
+        elif tag in _RESULT_PARTS:
+            results[-1][_RESULT_PARTS[tag]] = c.text
+        else:
+            v[tag] = c.text
+    t = _T
+    get = v.get
     passage = Passage(
         index=index,
         line=el.sourceline or 0,
         cert_index=cert_index,
-        id_technique=t["idTechnique"] or "",
-        obtention=t["obtentionCertification"] or "",
-        certified_data=_bool(t["donneeCertifiee"]),
-        valid_from=_date(t["dateDebutValidite"]),
-        valid_until=_date(t["dateFinValidite"]),
-        language_flag=_bool(t["presenceNiveauLangueEuro"]),
-        digital_flag=_bool(t["presenceNiveauNumeriqueEuro"]),
-        holder=_holder(c["identificationTitulaire"]),
-        proof_url=t.get("urlPreuve"),
-        option=t.get("libelleOption"),
-        exam_start=_date(t.get("dateDebutExamen")),
-        exam_end=_date(t.get("dateFinExamen")),
-        exam_mode=t.get("modalitePassageExamen"),
-        exam_postcode=t.get("codePostalCentreExamen"),
-        cefr_level=t.get("niveauLangueEuropeen"),
-        scoring=t["scoring"],
-        mention=t["mentionValidee"],
-        access_mode=inscription.get("modaliteAcces"),
-        vae_route=inscription.get("voieAccessVAE"),
-        registration_initiative=inscription.get("initiativeInscription"),
-        registration_date=_date(inscription.get("dateInscription")),
-        verbatim=t.get("verbatim"),
+        id_technique=_clean(v[t["idTechnique"]]) or "",
+        obtention=v[t["obtentionCertification"]] or "",
+        certified_data=_bool(v[t["donneeCertifiee"]]),
+        valid_from=_date(v[t["dateDebutValidite"]]),
+        valid_until=_date(v[t["dateFinValidite"]]),
+        language_flag=_bool(v[t["presenceNiveauLangueEuro"]]),
+        digital_flag=_bool(v[t["presenceNiveauNumeriqueEuro"]]),
+        holder=_holder(v),
+        proof_url=_clean(get(t["urlPreuve"])),
+        option=_clean(get(t["libelleOption"])),
+        exam_start=_date(get(t["dateDebutExamen"])),
+        exam_end=_date(get(t["dateFinExamen"])),
+        exam_mode=get(t["modalitePassageExamen"]),
+        exam_postcode=_clean(get(t["codePostalCentreExamen"])),
+        cefr_level=get(t["niveauLangueEuropeen"]),
+        scoring=_clean(v[t["scoring"]]),
+        mention=v[t["mentionValidee"]],
+        access_mode=v[t["modaliteAcces"]],
+        vae_route=get(t["voieAccessVAE"]),
+        registration_initiative=get(t["initiativeInscription"]),
+        registration_date=_date(get(t["dateInscription"])),
+        verbatim=_clean(get(t["verbatim"])),
     )
-    if "niveauNumeriqueEuropeen" in c:
-        passage.digcomp = _digcomp(c["niveauNumeriqueEuropeen"])
-    passage.birth = _birth_details(c["identificationTitulaire"])
+    if t["niveauNumeriqueEuropeen"] in v:
+        for r in results:
+            r["niveau"] = _int(r["niveau"])
+        passage.digcomp = {"scoreGeneral": _int(get(t["scoreGeneral"])), "resultats": results}
+    if t["nomNaissance"] in v:
+        passage.birth = BirthPlaceDetails(
+            postal_code=_clean(get(t["codePostal"])),
+            commune_label=_clean(get(t["libelleCommuneNaissance"])),
+            country_label=_clean(get(t["libellePaysNaissance"])),
+        )
     return passage
 
 
-def _digcomp(el: etree._Element) -> dict:
-    c = _children(el)
-    results = []
-    if "resultats" in c:
-        for r in c["resultats"]:
-            if local(r) == "resultat":
-                v = {n: _text(x) for n, x in _children(r).items()}
-                results.append(
-                    {
-                        "niveau": _int(v.get("niveau")),
-                        "domaineCompetenceId": v.get("domaineCompetenceId"),
-                        "competenceId": v.get("competenceId"),
-                    }
-                )
-    score = _text(c["scoreGeneral"]) if "scoreGeneral" in c else None
-    return {"scoreGeneral": _int(score), "resultats": results}
-
-
-def _holder(el: etree._Element) -> PersonClaim | CpfClaim:
-    ((kind, block),) = _children(el).items()
-    v = {n: _text(x) for n, x in _children(block).items()}
-    if kind == "dossierFormation":
+def _holder(v: dict) -> PersonClaim | CpfClaim:
+    t = _T
+    if t["idDossier"] in v:
         return CpfClaim(
-            number=v["idDossier"] or "",
-            name=v["nomTitulaire"] or "",
-            first_name=v["prenom1Titulaire"] or "",
+            number=_clean(v[t["idDossier"]]) or "",
+            name=_clean(v[t["nomTitulaire"]]) or "",
+            first_name=_clean(v[t["prenom1Titulaire"]]) or "",
         )
-    place = _children(block)["codeCommuneNaissance"]
-    ((place_kind, place_el),) = _children(place).items()
-    insee = None
-    if place_kind == "codeInseeNaissance":
-        insee = _text(_children(place_el)["codeInsee"])
+    insee = _clean(v.get(t["codeInsee"]))
     return PersonClaim(
-        birth_name=v["nomNaissance"] or "",
-        first_name1=v["prenom1"] or "",
-        sex=v["sexe"] or "",
-        birth_year=int(v["anneeNaissance"]),
-        usage_name=v.get("nomUsage"),
-        first_name2=v.get("prenom2"),
-        first_name3=v.get("prenom3"),
-        birth_month=_int(v.get("moisNaissance")),
-        birth_day=_int(v.get("jourNaissance")),
+        birth_name=_clean(v[t["nomNaissance"]]) or "",
+        first_name1=_clean(v[t["prenom1"]]) or "",
+        sex=v[t["sexe"]] or "",
+        birth_year=int(v[t["anneeNaissance"]]),
+        usage_name=_clean(v[t["nomUsage"]]),
+        first_name2=_clean(v.get(t["prenom2"])),
+        first_name3=_clean(v.get(t["prenom3"])),
+        birth_month=_int(v[t["moisNaissance"]]),
+        birth_day=_int(v[t["jourNaissance"]]),
         birth_insee=insee.upper() if insee else None,
-        birth_country=v.get("codePaysNaissance"),
-    )
-
-
-def _birth_details(el: etree._Element) -> BirthPlaceDetails:
-    ((kind, block),) = _children(el).items()
-    if kind != "titulaire":
-        return BirthPlaceDetails()
-    c = _children(block)
-    postal = None
-    place_kind, place_el = next(iter(_children(c["codeCommuneNaissance"]).items()))
-    if place_kind == "codePostalNaissance":
-        postal = _text(_children(place_el)["codePostal"])
-    return BirthPlaceDetails(
-        postal_code=postal,
-        commune_label=_text(c["libelleCommuneNaissance"])
-        if "libelleCommuneNaissance" in c
-        else None,
-        country_label=_text(c["libellePaysNaissance"]) if "libellePaysNaissance" in c else None,
+        birth_country=_clean(v.get(t["codePaysNaissance"])),
     )

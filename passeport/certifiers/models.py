@@ -208,22 +208,24 @@ class FluxRegistration(models.Model):
 
 
 class PassageResult(models.Model):
-    """What became of one passage of a deposit (one line of the accusé de traitement)."""
+    """A passage of a deposit that was refused (a line of the accusé's ``PassagesKO``).
+
+    Accepted passages are the certification items themselves, which keep the same
+    provenance (deposit, line, idTechnique): nothing is written twice."""
 
     deposit = models.ForeignKey(Deposit, on_delete=models.CASCADE, related_name="results")
     index = models.PositiveIntegerField("rang dans le fichier")
     line = models.PositiveIntegerField("ligne")
     id_technique = models.CharField("idTechnique", max_length=255)
-    ok = models.BooleanField()
     message = models.TextField("message", blank=True)
 
     class Meta:
-        verbose_name = "résultat de passage"
-        verbose_name_plural = "résultats de passages"
+        verbose_name = "passage refusé"
+        verbose_name_plural = "passages refusés"
         constraints = [models.UniqueConstraint(fields=["deposit", "index"], name="result_once")]
 
     def __str__(self) -> str:
-        return f"{self.id_technique}: {'OK' if self.ok else 'KO'}"
+        return f"{self.id_technique} : {self.message}"
 
 
 class DepositWarning(models.Model):

@@ -119,12 +119,14 @@ def doctype_position(stream: BinaryIO) -> tuple[int, int] | None:
     return _doctype_in_prolog(stream, body, decl.end() if decl else 0)
 
 
-def precheck(stream: BinaryIO) -> Rejection | None:
+def precheck(stream: BinaryIO, whole_file: bool = True) -> Rejection | None:
     """Inspect the start of a file; return why it must be refused, or None.
 
     The whole prolog is read, however long, so that no comment or processing instruction
-    can push a DOCTYPE out of sight. Then, if the stream can be read again, the whole file
-    is checked to be well-formed (``well_formedness``).
+    can push a DOCTYPE out of sight. Then, with ``whole_file`` and a stream that can be
+    read again, the whole file is checked to be well-formed (``well_formedness``). The
+    deposit pipeline skips that pass: its streaming reader refuses a file that is not
+    well-formed, and only then asks ``well_formedness`` for the precise message.
     """
     start_of_file = stream.tell() if stream.seekable() else None
     head = stream.read(HEAD_BYTES)
@@ -169,7 +171,7 @@ def precheck(stream: BinaryIO) -> Rejection | None:
     doctype = _doctype_in_prolog(stream, body, decl.end() if decl else 0)
     if doctype:
         return Rejection(DOCTYPE_MESSAGE, *doctype)
-    if start_of_file is not None:
+    if whole_file and start_of_file is not None:
         return well_formedness(stream, start_of_file)
     return None
 

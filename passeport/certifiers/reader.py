@@ -24,6 +24,8 @@ from passeport.certifiers.flux import (
 from passeport.certifiers.parsing import PARSER_OPTIONS
 from passeport.certifiers.schema import flux_schema
 
+_PASSAGE = qn("passageCertification")
+
 
 class SchemaInvalid(Exception):
     """The file fails the schema or is not well-formed (details: ``schema.list_errors``)."""
@@ -59,8 +61,12 @@ _WATCHED = [
 
 
 class FluxReader:
-    def __init__(self, path: str | Path, known: Context | None = None):
+    """``validate=False`` reads without the schema, for a file validated elsewhere (see
+    ``schema_check``); the reader still refuses a file that is not well-formed or whole."""
+
+    def __init__(self, path: str | Path, known: Context | None = None, validate: bool = True):
         self.path = Path(path)
+        self.validate = validate
         self.size = self.path.stat().st_size
         self.known = known
         self.context = Context()
@@ -87,25 +93,27 @@ class FluxReader:
         closed = False
         with open(self.path, "rb") as fh:
             self._fh = fh
+            validate = self.validate
+            schema = flux_schema() if validate else None
             events = etree.iterparse(
-                fh, events=("end",), tag=_WATCHED, schema=flux_schema(), **PARSER_OPTIONS
+                fh, events=("end",), tag=_WATCHED, schema=schema, **PARSER_OPTIONS
             )
             try:
                 for _, el in events:
-                    if events.error_log:
+                    if validate and events.error_log:
                         raise SchemaInvalid
-                    name = local(el)
-                    parent = local(el.getparent()) if el.getparent() is not None else None
-                    if name == "flux":
-                        closed = True
-                    elif name == "passageCertification":
+                    if el.tag == _PASSAGE:  # the hot path first
                         if collect:
-                            context = self._context_for(current)
-                            if context is None:
+                            if self._context_for(current) is None:
                                 raise NeedsContext
                             yield read_passage(el, passage_index, current.index)
                         passage_index += 1
                         _drop(el)
+                        continue
+                    name = local(el)
+                    parent = local(el.getparent()) if el.getparent() is not None else None
+                    if name == "flux":
+                        closed = True
                     elif name == "certification":
                         current.line = el.sourceline or 0
                         certs[current.index] = current

@@ -1,5 +1,6 @@
 """Normalisation of names for matching: accents and case ignored, hyphens significant."""
 
+import functools
 import re
 import unicodedata
 
@@ -8,8 +9,11 @@ _SPACES = re.compile(r"\s+")
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalize_name(value: str | None) -> str:
-    """``"  Dupont-Éléonore "`` → ``"DUPONT-ELEONORE"``, ``"Cœur"`` → ``"COEUR"``."""
+    """``"  Dupont-Éléonore "`` → ``"DUPONT-ELEONORE"``, ``"Cœur"`` → ``"COEUR"``.
+
+    Cached: names repeat a lot, and matching a deposit normalises several per passage."""
     if not value:
         return ""
     decomposed = unicodedata.normalize("NFKD", value.translate(_LIGATURES))

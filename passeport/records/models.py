@@ -10,6 +10,9 @@ class TrustLevel(models.TextChoices):
     DECLARED = "declare", "Déclaré"
 
 
+SOURCE = "accrochage-certificateurs"
+
+
 class CertificationItem(models.Model):
     """A certification awarded to a holder, as deposited by a certifying body.
 
@@ -27,7 +30,7 @@ class CertificationItem(models.Model):
         default=TrustLevel.GUARANTEED,
     )
     # Provenance
-    source = models.CharField("source", max_length=30, default="accrochage-certificateurs")
+    source = models.CharField("source", max_length=30, default=SOURCE)
     deposit = models.ForeignKey(
         "certifiers.Deposit", on_delete=models.PROTECT, related_name="items", verbose_name="dépôt"
     )

@@ -228,10 +228,9 @@ def test_detail_lists_ko_passages_paginated_and_warnings(staff, client_of):
             index=i,
             line=10 * i,
             id_technique=f"id-{i:03d}",
-            ok=i >= 60,
-            message="" if i >= 60 else f"Aucun titulaire ne correspond ({i})",
+            message=f"Aucun titulaire ne correspond ({i})",
         )
-        for i in range(62)
+        for i in range(60)
     )
     DepositWarning.objects.create(
         deposit=deposit, line=12, column=5, id_technique="id-001", message="Remarque utile"

@@ -139,7 +139,7 @@ def _deposit_new(request: HttpRequest, limiter: SizeLimitHandler | None) -> Http
 @staff_required()
 def deposit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     deposit = own_deposit(request, pk, select=("uploaded_by",))
-    ko = _page(request, deposit.results.filter(ok=False).order_by("index"), "ko", LINES_PER_PAGE)
+    ko = _page(request, deposit.results.order_by("index"), "ko", LINES_PER_PAGE)
     warnings = _page(request, deposit.warnings.all(), "avertissements", LINES_PER_PAGE)
     return render(
         request,
