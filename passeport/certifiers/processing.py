@@ -11,6 +11,7 @@ duplicate → certification → dates → conditional → matching. One message 
 """
 
 import contextlib
+import functools
 import gc
 import json
 import logging
@@ -20,6 +21,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
@@ -211,6 +213,7 @@ def _pass(deposit: Deposit, reader: FluxReader, check: SchemaCheck | None = None
     writer: PassagesReportWriter | None = None
     batch: list[Passage] = []
     sid = transaction.savepoint()
+    gc.disable()  # a pass allocates much and frees it by reference counting: no cycles to find
     try:
         for passage in reader.passages():
             if run is None:
@@ -247,6 +250,8 @@ def _pass(deposit: Deposit, reader: FluxReader, check: SchemaCheck | None = None
         if check is not None and not check.valid():
             raise SchemaInvalid from exc
         raise
+    finally:
+        gc.enable()
     if run is None:  # cannot happen with a schema-valid file: every certification has one
         raise FileRejected([FileError("METIER", "Le fichier ne contient aucun passage.", 1, 1)])
     if run.file_error is not None:
@@ -459,7 +464,14 @@ def _copy_value(value) -> str:
         return str(value)
     if kind is dict:
         return _copy_escape(json.dumps(value, ensure_ascii=False))
-    return value.isoformat()  # date, datetime (aware)
+    if kind is datetime:
+        return _datetime_text(value)
+    return value.isoformat()  # date
+
+
+@functools.lru_cache(maxsize=8)
+def _datetime_text(value: datetime) -> str:
+    return value.isoformat()  # one per deposit (received_at), costly to format each row
 
 
 def _copy_escape(text: str) -> str:

@@ -38,11 +38,32 @@ def name_for(kind: str, sha256: str) -> str:
     return f"{kind}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
+class _Spool(File):
+    """A finished temporary file: Django's file-system storage moves it into place
+    (``file_move_safe``) instead of copying it again."""
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
+
+def _spool_dir(storage) -> str | None:
+    """Spool beside the stored files (same file system: a rename), when they are local."""
+    location = getattr(storage, "location", None)
+    if location is None:
+        return None
+    path = os.path.join(location, ".arrivee")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
 def store_stream(stream: BinaryIO, kind: str, max_bytes: int | None = None) -> StoredFile:
     """Copy ``stream`` to storage while hashing it; refuse it past ``max_bytes``."""
     digest = hashlib.sha256()
     size = 0
-    with tempfile.NamedTemporaryFile(prefix="passeport-", delete=False) as tmp:
+    storage = raw_storage()
+    with tempfile.NamedTemporaryFile(
+        prefix="passeport-", dir=_spool_dir(storage), delete=False
+    ) as tmp:
         try:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
@@ -53,16 +74,16 @@ def store_stream(stream: BinaryIO, kind: str, max_bytes: int | None = None) -> S
             tmp.flush()
             sha = digest.hexdigest()
             name = name_for(kind, sha)
-            storage = raw_storage()
             if not storage.exists(name):
                 with open(tmp.name, "rb") as fh:
-                    saved = storage.save(name, File(fh))
+                    saved = storage.save(name, _Spool(fh))
                 if saved != name:  # a concurrent writer stored the same bytes first
                     storage.delete(saved)
             return StoredFile(name=name, sha256=sha, size=size)
         finally:
             tmp.close()
-            os.unlink(tmp.name)
+            if os.path.exists(tmp.name):
+                os.unlink(tmp.name)
 
 
 def store_bytes(data: bytes, kind: str) -> StoredFile:
