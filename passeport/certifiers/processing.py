@@ -1,10 +1,11 @@
 """Processing a deposit, as the CDC does it (accrochage.md §1, §6, §7, §8).
 
 One pass over the stored file validates it against our schema and, batch by batch, checks
-the rules, matches holders and creates the guaranteed items. The whole pass runs in one
-database transaction: if the schema fails late in the file, or the worker is killed, nothing
-of it remains, and running again gives exactly the state of one clean run. Progress goes to
-the progress cache, visible while the transaction is open.
+the rules, matches holders and creates the guaranteed items (large files are validated by a
+second process meanwhile: ``schema_check``). The whole pass runs in one database
+transaction: if the schema fails late in the file, or the worker is killed, nothing of it
+remains, and running again gives exactly the state of one clean run. Progress goes to the
+progress cache, visible while the transaction is open.
 
 Order of checks: security → schema → file rules (contract, idFlux) → per passage:
 duplicate → certification → dates → conditional → matching. One message per KO passage.
@@ -89,7 +90,6 @@ def process(deposit_id: int) -> Outcome:
             status=DepositStatus.PROCESSING, started_at=timezone.now()
         )
         progress.report(progress_key(deposit_id), phase="lecture", percent=0, passages=0)
-        gc.freeze()  # what Django loaded stays out of the collector's way while we allocate
         try:
             with _local_copy(deposit.raw_name) as path:
                 with open(path, "rb") as fh:
@@ -373,12 +373,12 @@ def _process_batch(
         else:
             writer.ko(p.id_technique, message)
             refused.append((deposit.pk, p.index, p.line, p.id_technique, message))
-    run.copier.insert(CertificationItem, ITEM_COLUMNS, items)
-    run.copier.insert(PassageResult, REFUSED_COLUMNS, refused)
-    run.copier.start()
     if len(run.warnings) >= 1000:
         DepositWarning.objects.bulk_create(run.warnings)
         run.warnings.clear()
+    run.copier.insert(CertificationItem, ITEM_COLUMNS, items)
+    run.copier.insert(PassageResult, REFUSED_COLUMNS, refused)
+    run.copier.start()  # the connection is the thread's until the next wait()
 
 
 REFUSED_COLUMNS = ("deposit_id", "index", "line", "id_technique", "message")
