@@ -8,7 +8,7 @@ thin: ``certifiers.services`` does the work, this module only translates HTTP.
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import File, Path, Query, Router, Schema, Status
@@ -17,10 +17,11 @@ from ninja.security import HttpBearer
 
 from passeport.accounts.models import ApiToken
 from passeport.api.errors import ApiError, ErrorOut, InvalidToken, ValidationErrorOut
-from passeport.certifiers import accuse, services
+from passeport.certifiers import services
 from passeport.certifiers.models import Channel, Deposit, DepositStatus, Organisation
 from passeport.certifiers.processing import progress_key
 from passeport.core import progress, storage
+from passeport.core.downloads import xml_download
 from passeport.core.errors import InputError
 
 XML = "application/xml"
@@ -194,16 +195,6 @@ def _progress(deposit: Deposit) -> ProgressionOut | None:
     )
 
 
-def _xml(body, download_name: str) -> HttpResponse:
-    response = (
-        FileResponse(body, content_type=XML)
-        if hasattr(body, "read")
-        else HttpResponse(body, content_type=XML)
-    )
-    response["Content-Disposition"] = accuse.content_disposition(download_name)
-    return response
-
-
 # ---------------------------------------------------------------------------------------
 # Endpoints
 
@@ -353,7 +344,7 @@ def processing_report(
             f"{deposit.get_status_display()}) : l'accusé de traitement sera disponible à la "
             "fin du traitement.",
         )
-    return _xml(storage.open_stored(deposit.report_name), deposit.report_file_name)
+    return xml_download(services.open_report(deposit), deposit.report_file_name)
 
 
 @router.get(
@@ -372,6 +363,4 @@ def reception_receipt(
     """Our accusé de réception (docs/accuse-reception.md), available as soon as the file
     is received."""
     deposit = _own_deposit(request, id)
-    day = timezone.localdate(deposit.received_at)
-    name = f"Accusé de réception_{deposit.file_name}_{day:%Y%m%d}.xml"
-    return _xml(services.reception_xml(deposit), name)
+    return xml_download(services.reception_xml(deposit), services.reception_file_name(deposit))

@@ -10,12 +10,10 @@ import io
 import re
 import shutil
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -118,16 +116,6 @@ def errors_report(file_name: str, id_traitement: int, errors: list[FileError]) -
 def report_file_name(file_name: str, day: date) -> str:
     """``Accusé de traitement_{nomFichier}_{AAAAMMJJ}.xml``, as the CDC names it."""
     return f"Accusé de traitement_{file_name}_{day:%Y%m%d}.xml"
-
-
-def content_disposition(name: str) -> str:
-    """RFC 6266: an ASCII fallback (accents dropped, not the letters) plus the exact UTF-8 name."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    ascii_name = decomposed.encode("ascii", "ignore").decode()
-    ascii_name = re.sub(r'[\x00-\x1f\x7f"\\]', "_", ascii_name).strip()
-    if not ascii_name.rsplit(".", 1)[0].strip(" ._"):  # nothing left but an extension
-        ascii_name = "accuse.xml"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 # ---------------------------------------------------------------------------------------

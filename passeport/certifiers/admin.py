@@ -6,14 +6,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from passeport.accounts.services import issue_token
-from passeport.certifiers import accuse
+from passeport.certifiers import services
 from passeport.certifiers.models import (
     Certification,
     Contract,
@@ -25,7 +25,6 @@ from passeport.certifiers.models import (
     RegisteredCertifier,
 )
 from passeport.certifiers.tasks import process_deposit
-from passeport.core import storage
 from passeport.core.admin import (
     PAGE,
     ReadOnlyAdmin,
@@ -33,6 +32,7 @@ from passeport.core.admin import (
     inline_template,
     page_context,
 )
+from passeport.core.downloads import xml_download
 
 FINAL_EXPLAINED = (
     "un dépôt traité ne peut pas être retraité : son accusé de traitement est définitif. "
@@ -354,11 +354,7 @@ class DepositAdmin(ReadOnlyAdmin):
         deposit = Deposit.objects.filter(pk=pk).exclude(report_name="").first()
         if deposit is None:
             raise Http404("Pas d'accusé de traitement pour ce dépôt.")
-        response = FileResponse(
-            storage.open_stored(deposit.report_name), content_type="application/xml"
-        )
-        response["Content-Disposition"] = accuse.content_disposition(deposit.report_file_name)
-        return response
+        return xml_download(services.open_report(deposit), deposit.report_file_name)
 
 
 @admin.register(PassageResult)

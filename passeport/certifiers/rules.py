@@ -5,6 +5,7 @@ description gives them. Rules that need the database (contracts, registers, hold
 what they need as arguments, so ``passeport valider`` runs the others without one.
 """
 
+import calendar
 import re
 import uuid
 
@@ -180,6 +181,4 @@ def passage_warnings(p: Passage) -> list[str]:
 
 
 def _possible_day(year: int, month: int, day: int) -> bool:
-    import calendar
-
     return day <= calendar.monthrange(year, month)[1]

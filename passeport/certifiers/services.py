@@ -5,6 +5,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from passeport.certifiers import accuse
 from passeport.certifiers.models import Deposit, DepositStatus, Organisation
@@ -74,12 +75,22 @@ def reception_xml(deposit: Deposit) -> bytes:
     )
 
 
+def reception_file_name(deposit: Deposit) -> str:
+    day = timezone.localdate(deposit.received_at)
+    return f"Accusé de réception_{deposit.file_name}_{day:%Y%m%d}.xml"
+
+
+def open_report(deposit: Deposit) -> BinaryIO | None:
+    """The accusé de traitement (an open file), once the deposit is processed."""
+    return storage.open_stored(deposit.report_name) if deposit.report_name else None
+
+
 def report_bytes(deposit: Deposit) -> bytes | None:
-    """The accusé de traitement, once the deposit is processed."""
-    if not deposit.report_name:
+    report = open_report(deposit)
+    if report is None:
         return None
-    with storage.open_stored(deposit.report_name) as fh:
-        return fh.read()
+    with report:
+        return report.read()
 
 
 def deposits_of(org: Organisation):

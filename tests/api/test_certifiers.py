@@ -15,10 +15,11 @@ from passeport.accounts.models import ApiToken
 from passeport.accounts.services import issue_token
 from passeport.api.errors import INVALID_TOKEN, MISSING_CREDENTIALS
 from passeport.certifiers import services
-from passeport.certifiers.accuse import content_disposition, read_report
+from passeport.certifiers.accuse import read_report
 from passeport.certifiers.models import Channel, Deposit, DepositStatus, DepositWarning
 from passeport.certifiers.processing import progress_key
 from passeport.core import progress
+from passeport.core.downloads import content_disposition
 from tests.conftest import OFFICIAL_SAMPLE
 from tests.factories import OrganisationFactory, official_sample_world
 

@@ -22,12 +22,12 @@ from passeport.certifiers.accuse import (
     KoPassage,
     PassagesReportWriter,
     classify,
-    content_disposition,
     errors_report,
     read_report,
     report_file_name,
 )
 from passeport.certifiers.models import Channel
+from passeport.core.downloads import content_disposition
 from tests.conftest import ACCUSES, OFFICIAL_SAMPLE
 from tests.factories import official_sample_world
 

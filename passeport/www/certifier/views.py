@@ -8,20 +8,20 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from passeport.accounts.forms import StaffLoginForm
-from passeport.certifiers import accuse, services
+from passeport.certifiers import services
 from passeport.certifiers.models import Channel, Deposit, DepositStatus
 from passeport.certifiers.processing import progress_key
-from passeport.core import progress, storage
+from passeport.core import progress
+from passeport.core.downloads import xml_download
 from passeport.core.errors import InputError
 from passeport.www.certifier.access import own_deposit, staff_required
 from passeport.www.certifier.forms import DepositForm
@@ -195,22 +195,14 @@ def deposit_progress(request: HttpRequest, pk: int) -> JsonResponse:
 @staff_required()
 def reception_download(request: HttpRequest, pk: int) -> HttpResponse:
     deposit = own_deposit(request, pk)
-    day = timezone.localdate(deposit.received_at)
-    name = f"Accusé de réception_{deposit.file_name}_{day:%Y%m%d}.xml"
-    response = HttpResponse(services.reception_xml(deposit), content_type="application/xml")
-    response["Content-Disposition"] = accuse.content_disposition(name)
-    return response
+    return xml_download(services.reception_xml(deposit), services.reception_file_name(deposit))
 
 
 @require_GET
 @staff_required()
 def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     deposit = own_deposit(request, pk, only=("report_name", "report_file_name"))
-    if not deposit.report_name:
+    report = services.open_report(deposit)
+    if report is None:
         raise Http404("L'accusé de traitement n'est pas encore disponible.")
-    # Streamed from storage: a report of a large file stays out of the web process's memory.
-    response = FileResponse(
-        storage.open_stored(deposit.report_name), content_type="application/xml"
-    )
-    response["Content-Disposition"] = accuse.content_disposition(deposit.report_file_name)
-    return response
+    return xml_download(report, deposit.report_file_name)
