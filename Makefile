@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test venv system-deps lint bench clean
 
-$(STAMP): pyproject.toml requirements.lock requirements-build.lock
+$(STAMP): pyproject.toml setup.py requirements.lock requirements-build.lock passeport/certifiers/_leaves.pyx
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-build.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
@@ -43,4 +43,4 @@ bench: venv system-deps
 	scripts/with-postgres.sh $(BIN)/python bench/accrochage.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var build passeport/certifiers/_leaves.c passeport/certifiers/_leaves.*.so

@@ -116,107 +116,128 @@ def _int(value: str | None) -> int | None:
     return int(value) if value else None
 
 
-# Clark names of the values of a passage. Every leaf name is unique within a passage, but
-# for the repeated DigComp ``resultat`` (read on their own).
-_T = {
-    name: qn(name)
-    for name in (
-        "idTechnique", "urlPreuve", "libelleOption", "obtentionCertification", "donneeCertifiee",
-        "dateDebutExamen", "dateFinExamen", "modalitePassageExamen", "codePostalCentreExamen",
-        "dateDebutValidite", "dateFinValidite", "presenceNiveauLangueEuro",
-        "niveauLangueEuropeen", "presenceNiveauNumeriqueEuro", "niveauNumeriqueEuropeen",
-        "scoreGeneral", "resultat", "scoring", "mentionValidee", "modaliteAcces",
-        "voieAccessVAE", "initiativeInscription", "dateInscription", "verbatim", "idDossier",
-        "nomTitulaire", "prenom1Titulaire", "nomNaissance", "nomUsage", "prenom1", "prenom2",
-        "prenom3", "anneeNaissance", "moisNaissance", "jourNaissance", "sexe", "codeInsee",
-        "codePostal", "libelleCommuneNaissance", "codePaysNaissance", "libellePaysNaissance",
-    )
-}  # fmt: skip
+# The values of a passage, by local name: every one is unique within a passage but the parts
+# of the repeated DigComp ``resultat``. Order matters: ``read_passage`` unpacks them so.
+LEAVES = (
+    "idTechnique", "urlPreuve", "libelleOption", "obtentionCertification", "donneeCertifiee",
+    "dateDebutExamen", "dateFinExamen", "modalitePassageExamen", "codePostalCentreExamen",
+    "dateDebutValidite", "dateFinValidite", "presenceNiveauLangueEuro", "niveauLangueEuropeen",
+    "presenceNiveauNumeriqueEuro", "niveauNumeriqueEuropeen", "scoreGeneral", "scoring",
+    "mentionValidee", "modaliteAcces", "voieAccessVAE", "initiativeInscription",
+    "dateInscription", "verbatim", "idDossier", "nomTitulaire", "prenom1Titulaire",
+    "nomNaissance", "nomUsage", "prenom1", "prenom2", "prenom3", "anneeNaissance",
+    "moisNaissance", "jourNaissance", "sexe", "codeInsee", "codePostal",
+    "libelleCommuneNaissance", "codePaysNaissance", "libellePaysNaissance",
+)  # fmt: skip
+RESULT = "resultat"
+RESULT_PARTS = ("niveau", "domaineCompetenceId", "competenceId")
+
+_LEAF_INDEX = {qn(name): i for i, name in enumerate(LEAVES)}
+_RESULT = qn(RESULT)
+_RESULT_PART_INDEX = {qn(name): i for i, name in enumerate(RESULT_PARTS)}
 
 
-_RESULT = _T["resultat"]
-_RESULT_PARTS = {qn("niveau"): "niveau", qn("domaineCompetenceId"): "domaineCompetenceId",
-                 qn("competenceId"): "competenceId"}  # fmt: skip
+def read_leaves_py(el: etree._Element) -> list:
+    """The values of a passage: for each of ``LEAVES``, its text ("" when present without
+    text, None when absent), then the ``resultat`` list, each a tuple of its parts' texts.
+
+    The reference for ``_leaves.LeafReader``, written in C for speed (tests compare both),
+    and the fallback where that module is not built.
+    """
+    values: list = [None] * (len(LEAVES) + 1)
+    groups: list[list] = []
+    for c in el.iterdescendants():
+        tag = c.tag
+        if tag in _LEAF_INDEX:
+            values[_LEAF_INDEX[tag]] = c.text or ""
+        elif tag == _RESULT:
+            groups.append([None] * len(RESULT_PARTS))
+        elif tag in _RESULT_PART_INDEX and groups:
+            groups[-1][_RESULT_PART_INDEX[tag]] = c.text
+    values[-1] = [tuple(g) for g in groups]
+    return values
+
+
+try:
+    from passeport.certifiers._leaves import LeafReader
+except ImportError:  # not built (a source checkout without a compiler): same result, slower
+    read_leaves = read_leaves_py
+    COMPILED = False
+else:
+    read_leaves = LeafReader(NS, LEAVES, RESULT, RESULT_PARTS).read
+    COMPILED = True
 
 
 def read_passage(el: etree._Element, index: int, cert_index: int) -> Passage:
-    """Build a Passage from a schema-valid ``passageCertification`` element.
-
-    One walk over the descendants into a flat {tag: text} map: this is the hot loop of a
-    deposit (some 60 values a passage). Every leaf name is unique within a passage but the
-    parts of the repeated DigComp ``resultat``, gathered on the way.
-    """
-    v: dict = {}
-    results: list[dict] = []
-    for c in el.iterdescendants():
-        tag = c.tag
-        if tag == _RESULT:
-            results.append({"niveau": None, "domaineCompetenceId": None, "competenceId": None})
-        elif tag in _RESULT_PARTS:
-            results[-1][_RESULT_PARTS[tag]] = c.text
-        else:
-            v[tag] = c.text
-    t = _T
-    get = v.get
+    """Build a Passage from a schema-valid ``passageCertification`` element."""
+    (
+        id_technique, proof_url, option, obtention, certified, exam_start, exam_end, exam_mode,
+        exam_postcode, valid_from, valid_until, language_flag, cefr_level, digital_flag,
+        digcomp, score, scoring, mention, access_mode, vae_route, initiative,
+        registration_date, verbatim, cpf_number, cpf_name, cpf_first_name, birth_name,
+        usage_name, first_name1, first_name2, first_name3, year, month, day, sex, insee,
+        postal_code, commune_label, country, country_label, results,
+    ) = read_leaves(el)  # fmt: skip
+    if cpf_number is not None:
+        holder: PersonClaim | CpfClaim = CpfClaim(
+            number=_clean(cpf_number) or "",
+            name=_clean(cpf_name) or "",
+            first_name=_clean(cpf_first_name) or "",
+        )
+    else:
+        insee = _clean(insee)
+        holder = PersonClaim(
+            birth_name=_clean(birth_name) or "",
+            first_name1=_clean(first_name1) or "",
+            sex=sex or "",
+            birth_year=int(year),
+            usage_name=_clean(usage_name),
+            first_name2=_clean(first_name2),
+            first_name3=_clean(first_name3),
+            birth_month=_int(month),
+            birth_day=_int(day),
+            birth_insee=insee.upper() if insee else None,
+            birth_country=_clean(country),
+        )
     passage = Passage(
         index=index,
         line=el.sourceline or 0,
         cert_index=cert_index,
-        id_technique=_clean(v[t["idTechnique"]]) or "",
-        obtention=v[t["obtentionCertification"]] or "",
-        certified_data=_bool(v[t["donneeCertifiee"]]),
-        valid_from=_date(v[t["dateDebutValidite"]]),
-        valid_until=_date(v[t["dateFinValidite"]]),
-        language_flag=_bool(v[t["presenceNiveauLangueEuro"]]),
-        digital_flag=_bool(v[t["presenceNiveauNumeriqueEuro"]]),
-        holder=_holder(v),
-        proof_url=_clean(get(t["urlPreuve"])),
-        option=_clean(get(t["libelleOption"])),
-        exam_start=_date(get(t["dateDebutExamen"])),
-        exam_end=_date(get(t["dateFinExamen"])),
-        exam_mode=get(t["modalitePassageExamen"]),
-        exam_postcode=_clean(get(t["codePostalCentreExamen"])),
-        cefr_level=get(t["niveauLangueEuropeen"]),
-        scoring=_clean(v[t["scoring"]]),
-        mention=v[t["mentionValidee"]],
-        access_mode=v[t["modaliteAcces"]],
-        vae_route=get(t["voieAccessVAE"]),
-        registration_initiative=get(t["initiativeInscription"]),
-        registration_date=_date(get(t["dateInscription"])),
-        verbatim=_clean(get(t["verbatim"])),
+        id_technique=_clean(id_technique) or "",
+        obtention=obtention or "",
+        certified_data=_bool(certified),
+        valid_from=_date(valid_from),
+        valid_until=_date(valid_until),
+        language_flag=_bool(language_flag),
+        digital_flag=_bool(digital_flag),
+        holder=holder,
+        proof_url=_clean(proof_url),
+        option=_clean(option),
+        exam_start=_date(exam_start),
+        exam_end=_date(exam_end),
+        exam_mode=exam_mode or None,
+        exam_postcode=_clean(exam_postcode),
+        cefr_level=cefr_level or None,
+        scoring=_clean(scoring),
+        mention=mention or None,
+        access_mode=access_mode or None,
+        vae_route=vae_route or None,
+        registration_initiative=initiative or None,
+        registration_date=_date(registration_date),
+        verbatim=_clean(verbatim),
     )
-    if t["niveauNumeriqueEuropeen"] in v:
-        for r in results:
-            r["niveau"] = _int(r["niveau"])
-        passage.digcomp = {"scoreGeneral": _int(get(t["scoreGeneral"])), "resultats": results}
-    if t["nomNaissance"] in v:
+    if digcomp is not None:
+        passage.digcomp = {
+            "scoreGeneral": _int(score),
+            "resultats": [
+                {"niveau": _int(level), "domaineCompetenceId": domain, "competenceId": skill}
+                for level, domain, skill in results
+            ],
+        }
+    if birth_name is not None:
         passage.birth = BirthPlaceDetails(
-            postal_code=_clean(get(t["codePostal"])),
-            commune_label=_clean(get(t["libelleCommuneNaissance"])),
-            country_label=_clean(get(t["libellePaysNaissance"])),
+            postal_code=_clean(postal_code),
+            commune_label=_clean(commune_label),
+            country_label=_clean(country_label),
         )
     return passage
-
-
-def _holder(v: dict) -> PersonClaim | CpfClaim:
-    t = _T
-    if t["idDossier"] in v:
-        return CpfClaim(
-            number=_clean(v[t["idDossier"]]) or "",
-            name=_clean(v[t["nomTitulaire"]]) or "",
-            first_name=_clean(v[t["prenom1Titulaire"]]) or "",
-        )
-    insee = _clean(v.get(t["codeInsee"]))
-    return PersonClaim(
-        birth_name=_clean(v[t["nomNaissance"]]) or "",
-        first_name1=_clean(v[t["prenom1"]]) or "",
-        sex=v[t["sexe"]] or "",
-        birth_year=int(v[t["anneeNaissance"]]),
-        usage_name=_clean(v[t["nomUsage"]]),
-        first_name2=_clean(v.get(t["prenom2"])),
-        first_name3=_clean(v.get(t["prenom3"])),
-        birth_month=_int(v[t["moisNaissance"]]),
-        birth_day=_int(v[t["jourNaissance"]]),
-        birth_insee=insee.upper() if insee else None,
-        birth_country=_clean(v.get(t["codePaysNaissance"])),
-    )
