@@ -12,17 +12,14 @@ duplicate → certification → dates → conditional → matching. One message 
 """
 
 import contextlib
-import functools
 import gc
 import json
 import logging
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
@@ -49,6 +46,7 @@ from passeport.certifiers.reader import FluxReader, NeedsContext, SchemaInvalid
 from passeport.certifiers.schema import list_errors
 from passeport.certifiers.schema_check import SchemaCheck
 from passeport.core import locks, progress, storage
+from passeport.core.bulk import Copier, copy_escape, copy_value
 from passeport.identity.matching import match_all
 from passeport.records.models import SOURCE, CertificationItem, TrustLevel
 
@@ -166,7 +164,7 @@ class _Run:
     file_error: FileError | None = None
     certifier: Organisation | None = None
     prefixes: dict[int, tuple[tuple, str]] = field(default_factory=dict)
-    copier: "_Copier" = field(default_factory=lambda: _Copier())
+    copier: Copier = field(default_factory=Copier)
 
 
 def _run(deposit: Deposit, path: str) -> Outcome:
@@ -403,107 +401,6 @@ ITEM_COLUMNS = (
 )  # fmt: skip
 
 
-class _Copier:
-    """Inserts plain rows (values in ``columns`` order) without reading keys back.
-
-    On PostgreSQL through ``COPY``, its text lines written here: rows go from the passages to
-    the server with no model instance, no per-field preparation and no per-value adapter.
-    The ``COPY`` of a batch runs in a thread on the transaction's own connection while the
-    next batch is read: the server inserts on one core as we parse on the other. The caller
-    waits (``wait``) before it uses the connection again. Elsewhere (the SQLite demo),
-    ``bulk_create`` at once.
-    """
-
-    def __init__(self) -> None:
-        self._jobs: list[tuple[str, str]] = []
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    @property
-    def takes_lines(self) -> bool:
-        """Whether ``insert_lines`` may be used: rows already written as COPY text."""
-        return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
-
-    def insert(self, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        if not rows:
-            return
-        if not self.takes_lines:
-            objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-            model.objects.bulk_create(objs)
-            return
-        self.insert_lines(model, columns, ["\t".join(map(_copy_value, row)) for row in rows])
-
-    def insert_lines(self, model, columns: tuple[str, ...], lines: list[str]) -> None:
-        if not lines:
-            return
-        db = connections[DEFAULT_DB_ALIAS]
-        opts = model._meta
-        quote = db.ops.quote_name
-        names = ", ".join(quote(opts.get_field(c.removesuffix("_id")).column) for c in columns)
-        data = "\n".join(lines) + "\n"
-        self._jobs.append((f"COPY {quote(opts.db_table)} ({names}) FROM STDIN", data))
-
-    def start(self) -> None:
-        if not self._jobs:
-            return
-        self.wait()
-        db = connections[DEFAULT_DB_ALIAS]
-        db.ensure_connection()
-        raw, jobs, self._jobs = db.connection, self._jobs, []
-
-        def work() -> None:
-            try:
-                with raw.cursor() as cursor:
-                    for sql, data in jobs:
-                        with cursor.copy(sql) as copy:
-                            copy.write(data)
-            except BaseException as exc:  # handed to the caller by wait()
-                self._error = exc
-
-        self._thread = threading.Thread(target=work, name="passeport-copy", daemon=True)
-        self._thread.start()
-
-    def wait(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        if self._error is not None:
-            error, self._error = self._error, None
-            with connections[DEFAULT_DB_ALIAS].wrap_database_errors:
-                raise error
-
-
-def _copy_value(value) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    kind = type(value)
-    if kind is str:
-        return _copy_escape(value)
-    if kind is bool:
-        return "t" if value else "f"
-    if kind is int:
-        return str(value)
-    if kind is dict:
-        return _copy_escape(json.dumps(value, ensure_ascii=False))
-    if kind is datetime:
-        return _datetime_text(value)
-    return value.isoformat()  # date
-
-
-@functools.lru_cache(maxsize=8)
-def _datetime_text(value: datetime) -> str:
-    return value.isoformat()  # one per deposit (received_at), costly to format each row
-
-
-def _copy_escape(text: str) -> str:
-    # Looking is much cheaper than rewriting, and values rarely hold any of these.
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t")
-        text = text.replace("\n", "\\n").replace("\r", "\\r")
-    return text
-
-
 def _item_prefix(run: _Run, cert: CertificationHeader) -> tuple[tuple, str]:
     """The columns every item of a certification shares: as values, and as COPY text."""
     if cert.index not in run.prefixes:
@@ -521,7 +418,7 @@ def _item_prefix(run: _Run, cert: CertificationHeader) -> tuple[tuple, str]:
             code,
             label or "",
         )
-        run.prefixes[cert.index] = (values, "\t".join(map(_copy_value, values)))
+        run.prefixes[cert.index] = (values, "\t".join(map(copy_value, values)))
     return run.prefixes[cert.index]
 
 
@@ -554,8 +451,8 @@ def _passage_values(p: Passage) -> tuple:
 
 def _passage_text(p: Passage) -> str:
     """``_passage_values`` as COPY text, written out: the hot path of an accepted passage
-    (the tests check it against the generic ``_copy_value``)."""
-    e, n = _copy_escape, "\\N"
+    (the tests check it against the generic ``copy_value``)."""
+    e, n = copy_escape, "\\N"
     digcomp = e(_digcomp_json(p.digcomp)) if p.digital_flag and p.digcomp is not None else n
     return (
         f"{p.line}\t{e(p.id_technique)}\t{e(p.option or '')}\t{e(p.obtention)}\t"

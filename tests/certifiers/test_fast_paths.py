@@ -1,7 +1,7 @@
 """The fast paths of a deposit give exactly what their plain references give.
 
 - the compiled leaf reader (``_leaves.LeafReader``) and ``flux.read_leaves_py``;
-- the COPY text written out for a passage and the generic ``_copy_value`` of its values;
+- the COPY text written out for a passage and the generic ``copy_value`` of its values;
 - libxml2's tree-less validator (``schema_check``) and the streaming reader (the schema
   conformance corpus compares them too: test_schema_equivalence).
 
@@ -16,8 +16,9 @@ from lxml import etree
 
 from bench.generate import people, write_bench_flux
 from passeport.certifiers import flux, schema_check
-from passeport.certifiers.processing import _copy_value, _passage_text, _passage_values
+from passeport.certifiers.processing import _passage_text, _passage_values
 from passeport.certifiers.reader import FluxReader
+from passeport.core.bulk import copy_value
 from tests.certifiers.test_schema_equivalence import CASES, SAMPLE, replace
 
 PASSAGE = flux.qn("passageCertification")
@@ -77,7 +78,7 @@ def test_written_out_copy_text_is_the_generic_one(name, tmp_path):
     passages = list(FluxReader(path, validate=False).passages())
     assert passages
     for p in passages:
-        assert _passage_text(p) == "\t".join(map(_copy_value, _passage_values(p)))
+        assert _passage_text(p) == "\t".join(map(copy_value, _passage_values(p)))
 
 
 def test_bench_flux_fills_what_the_fast_paths_write(tmp_path):
