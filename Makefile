@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test venv system-deps lint bench clean
 
 $(STAMP): pyproject.toml setup.py requirements.lock requirements-build.lock passeport/certifiers/_leaves.pyx
+	@command -v cc >/dev/null || { echo "Installation du compilateur C (module compilé de lecture des flux)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-build.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
