@@ -337,7 +337,9 @@ def _process_batch(
     already = set(
         CertificationItem.objects.filter(
             emetteur_bcr=emetteur, id_technique__in={p.id_technique for p in batch}
-        ).values_list("id_technique", flat=True)
+        )
+        .order_by()
+        .values_list("id_technique", flat=True)
     )
     verdicts: dict[int, str | None] = {}
     to_match: list[Passage] = []

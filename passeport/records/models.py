@@ -71,7 +71,10 @@ class CertificationItem(models.Model):
         verbose_name_plural = "certifications des titulaires"
         ordering = ["-valid_from", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["emetteur_bcr", "id_technique"], name="award_once")
+            # idTechnique first: the duplicate check of a deposit looks up a batch of
+            # idTechnique for one émetteur, and an index led by the émetteur would let the
+            # planner scan all of an émetteur's awards (most rows of the table) per batch.
+            models.UniqueConstraint(fields=["id_technique", "emetteur_bcr"], name="award_once")
         ]
 
     def __str__(self) -> str:
