@@ -46,8 +46,8 @@ from passeport.certifiers.reader import FluxReader, NeedsContext, SchemaInvalid
 from passeport.certifiers.schema import list_errors
 from passeport.certifiers.schema_check import SchemaCheck
 from passeport.core import locks, progress, storage
-from passeport.core.bulk import Copier, copy_escape, copy_value
-from passeport.identity.matching import match_all
+from passeport.core.bulk import Copier, Fetched, copy_escape, copy_value
+from passeport.identity.matching import Matcher
 from passeport.records.models import SOURCE, CertificationItem, TrustLevel
 
 log = logging.getLogger("passeport.certifiers")
@@ -203,13 +203,14 @@ def _pass(deposit: Deposit, reader: FluxReader, check: SchemaCheck | None = None
     """
     batch_size = settings.PASSEPORT["BATCH_SIZE"]
     if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        # Check foreign keys as rows go in (in the COPY thread, beside the reading), not all
-        # at once at commit.
+        # Check foreign keys as rows go in (in the database thread, beside the reading),
+        # not all at once at commit.
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     run: _Run | None = None
     writer: PassagesReportWriter | None = None
     batch: list[Passage] = []
+    pending: _Batch | None = None  # read, its look-ups under way
     sid = transaction.savepoint()
     gc.disable()  # a pass allocates much and frees it by reference counting: no cycles to find
     try:
@@ -226,7 +227,7 @@ def _pass(deposit: Deposit, reader: FluxReader, check: SchemaCheck | None = None
             if len(batch) >= batch_size:
                 if check is not None and check.failed():
                     raise SchemaInvalid
-                _process_batch(run, reader, batch, writer)
+                pending = _advance(run, reader, writer, pending, batch)
                 batch = []
                 progress.report(
                     progress_key(deposit.pk),
@@ -255,8 +256,8 @@ def _pass(deposit: Deposit, reader: FluxReader, check: SchemaCheck | None = None
     if run.file_error is not None:
         raise FileRejected([run.file_error])
     assert writer is not None
-    if batch:
-        _process_batch(run, reader, batch, writer)
+    pending = _advance(run, reader, writer, pending, batch)
+    _advance(run, reader, writer, pending, None)
     return _finish(run, writer, reader)
 
 
@@ -329,22 +330,48 @@ def _certification_ok(run: _Run, cert: CertificationHeader) -> bool:
     return verdict
 
 
-def _process_batch(
-    run: _Run, reader: FluxReader, batch: list[Passage], writer: PassagesReportWriter
-) -> None:
-    run.copier.wait()  # the previous batch's rows are in: the connection is ours again
+@dataclass
+class _Batch:
+    """A batch of passages whose database look-ups are under way (``_Run.copier``)."""
+
+    passages: list[Passage]
+    verdicts: dict[int, str | None]
+    to_match: list[Passage]
+    matcher: Matcher
+    candidates: list[Fetched]
+    already: Fetched
+
+
+def _advance(
+    run: _Run,
+    reader: FluxReader,
+    writer: PassagesReportWriter,
+    pending: _Batch | None,
+    passages: list[Passage] | None,
+) -> _Batch | None:
+    """Decide the batch read before, whose look-ups are done, then send its rows and the
+    look-ups of ``passages`` to the database thread, to be done while the next batch is
+    read. Returns the batch now pending."""
+    run.copier.wait()  # the thread is done: the connection is ours again
+    if pending is not None:
+        _decide(run, reader, writer, pending)
+    batch = _look_up(run, reader, passages) if passages else None
+    if len(run.warnings) >= 1000:
+        DepositWarning.objects.bulk_create(run.warnings)
+        run.warnings.clear()
+    run.copier.start()  # the connection is the thread's until the next wait()
+    return batch
+
+
+def _look_up(run: _Run, reader: FluxReader, passages: list[Passage]) -> _Batch:
+    """The rules that need no look-up, then the queries of the others: awards already
+    accepted for these idTechnique, and the matching candidates of the passages left.
+    A passage found already accepted may have been looked up for nothing: it is rare."""
     deposit, emetteur = run.deposit, run.emetteur
-    already = set(
-        CertificationItem.objects.filter(
-            emetteur_bcr=emetteur, id_technique__in={p.id_technique for p in batch}
-        )
-        .order_by()
-        .values_list("id_technique", flat=True)
-    )
     verdicts: dict[int, str | None] = {}
     to_match: list[Passage] = []
-    for p in batch:
-        if p.id_technique in already or p.id_technique in run.seen_ids:
+    for p in passages:
+        if p.id_technique in run.seen_ids:
             verdicts[p.index] = rules.duplicate(emetteur, p)
         elif not _certification_ok(run, reader.certification(p.cert_index)):
             verdicts[p.index] = rules.certification_ko(emetteur, p)
@@ -359,15 +386,35 @@ def _process_batch(
                     deposit=deposit, line=p.line, id_technique=p.id_technique, message=message
                 )
             )
-    matches = dict(
-        zip((p.index for p in to_match), match_all([p.holder for p in to_match]), strict=True)
+    matcher = Matcher([p.holder for p in to_match])
+    already = CertificationItem.objects.filter(
+        emetteur_bcr=emetteur, id_technique__in={p.id_technique for p in passages}
     )
+    return _Batch(
+        passages=passages,
+        verdicts=verdicts,
+        to_match=to_match,
+        matcher=matcher,
+        candidates=[run.copier.fetch(q) for q in matcher.queries()],
+        already=run.copier.fetch(already.order_by().values_list("id_technique")),
+    )
+
+
+def _decide(run: _Run, reader: FluxReader, writer: PassagesReportWriter, batch: _Batch) -> None:
+    """Each passage's verdict, in file order, and the rows of the accepted and refused."""
+    deposit, emetteur = run.deposit, run.emetteur
+    already = {row[0] for row in batch.already.rows}
+    found = batch.matcher.results([f.rows for f in batch.candidates])
+    matches = dict(zip((p.index for p in batch.to_match), found, strict=True))
     items, refused = [], []
     lines = run.copier.takes_lines
-    for p in batch:
-        message = verdicts[p.index]
-        if message is None and not matches[p.index].found:
-            message = matches[p.index].message
+    for p in batch.passages:
+        if p.id_technique in already:
+            message = rules.duplicate(emetteur, p)
+        else:
+            message = batch.verdicts[p.index]
+            if message is None and not matches[p.index].found:
+                message = matches[p.index].message
         if message is None:
             writer.ok(p.id_technique)
             prefix = _item_prefix(run, reader.certification(p.cert_index))
@@ -379,15 +426,11 @@ def _process_batch(
         else:
             writer.ko(p.id_technique, message)
             refused.append((deposit.pk, p.index, p.line, p.id_technique, message))
-    if len(run.warnings) >= 1000:
-        DepositWarning.objects.bulk_create(run.warnings)
-        run.warnings.clear()
     if lines:
         run.copier.insert_lines(CertificationItem, ITEM_COLUMNS, items)
     else:
         run.copier.insert(CertificationItem, ITEM_COLUMNS, items)
     run.copier.insert(PassageResult, REFUSED_COLUMNS, refused)
-    run.copier.start()  # the connection is the thread's until the next wait()
 
 
 REFUSED_COLUMNS = ("deposit_id", "index", "line", "id_technique", "message")

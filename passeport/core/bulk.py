@@ -1,4 +1,5 @@
-"""Inserting many rows fast: PostgreSQL's ``COPY``, fed from a thread.
+"""Inserting many rows fast: PostgreSQL's ``COPY``, fed from a thread that also runs the
+batch's look-ups.
 
 Used where rows come by the hundred thousand (deposits, the identity register import).
 """
@@ -8,22 +9,34 @@ import json
 import threading
 from datetime import datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+from psycopg import ClientCursor
+
+
+class Fetched:
+    """The rows (tuples) of a query sent with ``Copier.fetch``, there after ``wait()``."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
 
 
 class Copier:
-    """Inserts plain rows (values in ``columns`` order) without reading keys back.
+    """Sends a batch's work to the database from a thread: rows to insert, and queries.
 
-    On PostgreSQL through ``COPY``, its text lines written here: rows go to the server with
-    no model instance, no per-field preparation and no per-value adapter. ``start`` sends
-    what was inserted in a thread, on the transaction's own connection, so that the caller
-    prepares its next batch meanwhile (the server inserts on one core as we parse on the
-    other); the caller waits (``wait``) before it uses the connection again. Elsewhere (the
-    SQLite demo), ``bulk_create`` at once.
+    Rows are inserted without reading keys back. On PostgreSQL through ``COPY``, its text
+    lines written here: rows go to the server with no model instance, no per-field
+    preparation and no per-value adapter. ``start`` sends what was queued (inserts and
+    ``fetch`` queries, in order) in a thread, on the transaction's own connection, so that
+    the caller prepares its next batch meanwhile: the server inserts and looks up on one
+    core as we parse on the other. The caller waits (``wait``) before it uses the
+    connection again, and finds then the rows of its queries. Elsewhere (the SQLite demo),
+    everything runs at once.
     """
 
     def __init__(self) -> None:
-        self._jobs: list[tuple[str, str]] = []
+        self._jobs: list[tuple[str, str | list | tuple, Fetched | None]] = []
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -49,7 +62,20 @@ class Copier:
         quote = db.ops.quote_name
         names = ", ".join(quote(opts.get_field(c.removesuffix("_id")).column) for c in columns)
         data = "\n".join(lines) + "\n"
-        self._jobs.append((f"COPY {quote(opts.db_table)} ({names}) FROM STDIN", data))
+        self._jobs.append((f"COPY {quote(opts.db_table)} ({names}) FROM STDIN", data, None))
+
+    def fetch(self, queryset: QuerySet) -> Fetched:
+        """Queue a ``values_list`` query; its rows are there after ``wait()``."""
+        fetched = Fetched()
+        if not self.takes_lines:
+            fetched.rows = list(queryset)
+            return fetched
+        try:
+            sql, params = queryset.query.sql_with_params()
+        except EmptyResultSet:
+            return fetched
+        self._jobs.append((sql, params, fetched))
+        return fetched
 
     def start(self) -> None:
         if not self._jobs:
@@ -61,14 +87,18 @@ class Copier:
 
         def work() -> None:
             try:
-                with raw.cursor() as cursor:
-                    for sql, data in jobs:
+                with ClientCursor(raw) as cursor:  # what Django uses: same SQL, same binding
+                    for sql, data, fetched in jobs:
+                        if fetched is not None:
+                            cursor.execute(sql, data)
+                            fetched.rows = cursor.fetchall()
+                            continue
                         with cursor.copy(sql) as copy:
                             copy.write(data)
             except BaseException as exc:  # handed to the caller by wait()
                 self._error = exc
 
-        self._thread = threading.Thread(target=work, name="passeport-copy", daemon=True)
+        self._thread = threading.Thread(target=work, name="passeport-db", daemon=True)
         self._thread.start()
 
     def wait(self) -> None:

@@ -10,6 +10,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from passeport.core.text import normalize_name
 from passeport.identity.claims import CpfClaim, PersonClaim
 from passeport.identity.models import CpfFile, Holder, match_key
@@ -47,31 +49,51 @@ _CANDIDATE_FIELDS = (
 )
 
 
+_CPF_FIELDS = (
+    "number",
+    "holder_id",
+    "holder__n_birth_name",
+    "holder__n_usage_name",
+    "holder__n_first_name1",
+)
+
+
 def match_all(claims: Sequence[PersonClaim | CpfClaim]) -> list[Match]:
-    persons = [c for c in claims if isinstance(c, PersonClaim)]
-    files = [c for c in claims if isinstance(c, CpfClaim)]
-    by_key: dict[str, list[dict]] = defaultdict(list)
-    # Each claim's key once: normalising names is most of the Python cost of matching.
-    keys = [_key(c) if isinstance(c, PersonClaim) else "" for c in claims]
-    if persons:
-        rows = Holder.objects.filter(match_key__in=set(keys) - {""})
-        for row in rows.values(*_CANDIDATE_FIELDS):
-            by_key[row["match_key"]].append(row)
-    by_number: dict[str, dict] = {}
-    if files:
-        numbers = {c.number.strip() for c in files}
-        for row in CpfFile.objects.filter(number__in=numbers).values(
-            "number",
-            "holder_id",
-            "holder__n_birth_name",
-            "holder__n_usage_name",
-            "holder__n_first_name1",
-        ):
-            by_number[row["number"]] = row
-    return [
-        _funnel(c, by_key[key]) if isinstance(c, PersonClaim) else _by_cpf(c, by_number)
-        for c, key in zip(claims, keys, strict=True)
-    ]
+    matcher = Matcher(claims)
+    return matcher.results([list(q) for q in matcher.queries()])
+
+
+class Matcher:
+    """``match_all`` in two steps, so that its queries may run elsewhere (a deposit runs
+    them in a background thread while it reads the next batch): ``queries()``, then
+    ``results()`` with the rows (tuples) of each query, in order."""
+
+    def __init__(self, claims: Sequence[PersonClaim | CpfClaim]):
+        self.claims = claims
+        # Each claim's key once: normalising names is most of the Python cost of matching.
+        self.keys = [_key(c) if isinstance(c, PersonClaim) else "" for c in claims]
+
+    def queries(self) -> list[QuerySet]:
+        keys = set(self.keys) - {""}
+        numbers = {c.number.strip() for c in self.claims if isinstance(c, CpfClaim)}
+        holders = Holder.objects.filter(match_key__in=keys) if keys else Holder.objects.none()
+        files = CpfFile.objects.filter(number__in=numbers) if numbers else CpfFile.objects.none()
+        return [
+            holders.order_by().values_list(*_CANDIDATE_FIELDS),
+            files.order_by().values_list(*_CPF_FIELDS),
+        ]
+
+    def results(self, rows: list[list[tuple]]) -> list[Match]:
+        holder_rows, file_rows = rows
+        by_key: dict[str, list[dict]] = defaultdict(list)
+        for row in holder_rows:
+            candidate = dict(zip(_CANDIDATE_FIELDS, row, strict=True))
+            by_key[candidate["match_key"]].append(candidate)
+        by_number = {row[0]: dict(zip(_CPF_FIELDS, row, strict=True)) for row in file_rows}
+        return [
+            _funnel(c, by_key[key]) if isinstance(c, PersonClaim) else _by_cpf(c, by_number)
+            for c, key in zip(self.claims, self.keys, strict=True)
+        ]
 
 
 def _key(c: PersonClaim) -> str:
