@@ -12,6 +12,7 @@ duplicate → certification → dates → conditional → matching. One message 
 """
 
 import contextlib
+import functools
 import gc
 import json
 import logging
@@ -528,12 +529,19 @@ def _digcomp_json(digcomp: dict) -> str:
     """``json.dumps(digcomp, ensure_ascii=False)`` for the DigComp block read by
     ``flux.read_passage``, without the cost of an encoder per call."""
     results = ", ".join(
-        f'{{"niveau": {_json_value(r["niveau"])}, '
-        f'"domaineCompetenceId": {_json_value(r["domaineCompetenceId"])}, '
-        f'"competenceId": {_json_value(r["competenceId"])}}}'
+        _result_json(r["niveau"], r["domaineCompetenceId"], r["competenceId"])
         for r in digcomp["resultats"]
     )
     return f'{{"scoreGeneral": {_json_value(digcomp["scoreGeneral"])}, "resultats": [{results}]}}'
+
+
+@functools.lru_cache(maxsize=4096)
+def _result_json(level: int | None, domain: str | None, skill: str | None) -> str:
+    # Levels 1-8, one-character ids: few distinct results, each written once.
+    return (
+        f'{{"niveau": {_json_value(level)}, "domaineCompetenceId": {_json_value(domain)}, '
+        f'"competenceId": {_json_value(skill)}}}'
+    )
 
 
 def _finish(run: _Run, writer: PassagesReportWriter, reader: FluxReader) -> Outcome:

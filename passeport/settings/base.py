@@ -173,7 +173,7 @@ PASSEPORT = {
     "REFERENTIELS_DIR": os.environ.get(
         "PASSEPORT_REFERENTIELS", str(PROJECT_DIR.parent / "shared" / "referentiels")
     ),
-    "BATCH_SIZE": int(os.environ.get("PASSEPORT_LOT", 1000)),
+    "BATCH_SIZE": int(os.environ.get("PASSEPORT_LOT", 2000)),
     # From this size, a deposit is validated by a second process while it is read.
     "PARALLEL_CHECK_BYTES": int(os.environ.get("PASSEPORT_VALIDATION_PARALLELE", 8_000_000)),
     "LOCK_DIR": str(VAR_DIR / "locks"),
