@@ -1,12 +1,9 @@
 """Shared test set-up: the real artefacts of ../shared, the real RNCP catalogue, factories."""
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("PASSEPORT_VAR_DIR", tempfile.mkdtemp(prefix="passeport-var-"))
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("PASSEPORT_SHARED", PROJECT.parent / "shared"))

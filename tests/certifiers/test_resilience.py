@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
@@ -29,7 +30,12 @@ def worker_env(batch: int = 100) -> dict:
     """The environment of a worker process reaching this test's database."""
     s = connection.settings_dict
     url = f"postgresql://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-    return {**os.environ, "DATABASE_URL": url, "PASSEPORT_LOT": str(batch)}
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PASSEPORT_VAR_DIR": str(settings.VAR_DIR),  # where this process stored the file
+        "PASSEPORT_LOT": str(batch),
+    }
 
 
 @pytest.fixture
