@@ -156,3 +156,47 @@ def test_a_verified_account_without_organisation_gets_403(settings):
     response = client.get(DEPOSITS)
     assert response.status_code == 403
     assert "<h1>Accès refusé</h1>" in response.content.decode()
+
+
+def test_repeated_wrong_passwords_suspend_login_for_that_identifier():
+    """django-axes: the 5th failure suspends login, then the right password is refused too,
+    with a French 429 page; another identifier is not affected."""
+    staff = make_staff()
+    other = make_staff(username="collegue")
+    client = Client()
+    code = current_code(staff.account.device)
+    for _ in range(4):
+        assert post_login(client, "agent", "pas-le-bon", code).status_code == 200
+    assert post_login(client, "agent", "pas-le-bon", code).status_code == 429
+    response = post_login(client, "agent", PASSWORD, code)
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "<title>Connexion suspendue — Passeport</title>" in html
+    assert "la connexion est suspendue pendant 15 minutes." in " ".join(html.split())
+    assert "_auth_user_id" not in client.session
+    response = post_login(Client(), "collegue", PASSWORD, current_code(other.account.device))
+    assert response.status_code == 302
+
+
+def test_a_success_resets_the_failure_count():
+    staff = make_staff()
+    client = Client()
+    for _ in range(4):
+        post_login(client, "agent", "pas-le-bon", "000000")
+    response = post_login(client, "agent", PASSWORD, current_code(staff.account.device))
+    assert response.status_code == 302
+    client.logout()
+    for _ in range(4):
+        assert post_login(client, "agent", "pas-le-bon", "000000").status_code == 200
+
+
+def test_admin_login_is_protected_too(admin_user):
+    client = Client()
+    url = reverse("admin:login")
+    for _ in range(4):
+        client.post(url, {"username": admin_user.username, "password": "faux", "otp_token": "1"})
+    for password in ("faux", "password"):  # the 5th failure, then the right password
+        response = client.post(
+            url, {"username": admin_user.username, "password": password, "otp_token": "1"}
+        )
+        assert response.status_code == 429
