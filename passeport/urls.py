@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
@@ -17,3 +18,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("passeport.www.urls")),
 ]
+if settings.DEMO_IDENTITY_PROVIDER:
+    urlpatterns.append(path("fournisseur-demo/", include("passeport.www.demo_provider.urls")))

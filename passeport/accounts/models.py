@@ -67,3 +67,68 @@ class ApiToken(models.Model):
             .filter(token_hash=hash_token(token), revoked=False)
             .first()
         )
+
+
+class HolderAccount(models.Model):
+    """A holder's personal space: the Django user a FranceConnect+ login opens, and the
+    register entry (``identity.Holder``) whose passport it shows."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="holder_account"
+    )
+    holder = models.OneToOneField(
+        "identity.Holder",
+        on_delete=models.PROTECT,
+        related_name="account",
+        verbose_name="titulaire",
+    )
+    activated_at = models.DateTimeField("activé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "espace d'un titulaire"
+        verbose_name_plural = "espaces des titulaires"
+
+    def __str__(self) -> str:
+        return f"espace n° {self.pk}"
+
+
+class ProviderLink(models.Model):
+    """The identity provider's stable subject (``sub``) of a holder: once linked, the only
+    key used to recognise them (never their names)."""
+
+    account = models.ForeignKey(HolderAccount, on_delete=models.CASCADE, related_name="links")
+    provider = models.CharField("fournisseur d'identité", max_length=40)
+    sub = models.CharField("identifiant chez le fournisseur (sub)", max_length=255)
+    linked_at = models.DateTimeField("lié le", auto_now_add=True)
+    last_login_at = models.DateTimeField("dernière connexion", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lien avec un fournisseur d'identité"
+        verbose_name_plural = "liens avec les fournisseurs d'identité"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "sub"], name="one_account_per_sub")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} — {self.sub[:12]}…"
+
+
+class DemoGrant(models.Model):
+    """The demo identity provider's authorization codes and access tokens (demo, tests):
+    a code is good once and for 30 s, an access token for 60 s, as on FranceConnect+."""
+
+    code = models.CharField(max_length=64, unique=True)
+    # NULL until the code is exchanged: unique among the issued ones only.
+    access_token = models.CharField(max_length=64, unique=True, null=True)  # noqa: DJ001
+    client_id = models.CharField(max_length=100)
+    redirect_uri = models.CharField(max_length=500)
+    nonce = models.CharField(max_length=200)
+    acr = models.CharField(max_length=20)
+    code_challenge = models.CharField(max_length=128, blank=True)
+    person = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    code_used_at = models.DateTimeField(null=True)
+    token_issued_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"autorisation de démonstration n° {self.pk}"

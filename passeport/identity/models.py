@@ -33,8 +33,12 @@ class Holder(models.Model):
     passages costs one ``IN`` look-up whatever the register size.
     """
 
-    nir_hash = models.CharField("empreinte du NIR", max_length=64, unique=True, editable=False)
-    nir_encrypted = models.BinaryField("NIR chiffré", editable=False)
+    # NULL (not "") for a person who activated a passport without being in the register yet:
+    # unique among the known NIRs only.
+    nir_hash = models.CharField(  # noqa: DJ001
+        "empreinte du NIR", max_length=64, unique=True, null=True, editable=False
+    )
+    nir_encrypted = models.BinaryField("NIR chiffré", null=True, editable=False)
     birth_name = models.CharField("nom de naissance", max_length=100)
     usage_name = models.CharField("nom d'usage", max_length=100, blank=True)
     first_name1 = models.CharField("prénom 1", max_length=100)

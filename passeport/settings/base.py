@@ -8,6 +8,7 @@
 - ``PASSEPORT_REFERENTIELS``: folder of the open-data referentials.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +26,33 @@ _keys = _secrets.load(VAR_DIR, PRODUCTION)
 SECRET_KEY = _keys["PASSEPORT_SECRET_KEY"]
 NIR_HMAC_KEY = _keys["PASSEPORT_NIR_HMAC_KEY"]
 NIR_ENC_KEY = _keys["PASSEPORT_NIR_ENC_KEY"]
+OIDC_ENCRYPTION_KEYS = _keys["PASSEPORT_OIDC_CLES"]  # private JWK set (JSON)
+
+# Identity providers of the holders' login (OpenID Connect, FranceConnect+ profile), as JSON:
+# {"franceconnect": {"label": "FranceConnect+", "issuer": "https://auth.franceconnect.gouv.fr/api/v2",
+#  "client_id": "…", "client_secret": "…", "acr": "eidas2"}, "autre": {…}}. Any number of
+# them; each gets its button on the login page.
+IDENTITY_PROVIDERS = json.loads(os.environ.get("PASSEPORT_FOURNISSEURS_IDENTITE", "{}"))
+# Identity providers over plain HTTP (the demo provider on a developer's machine): never in
+# production.
+DEBUG_HTTP_PROVIDERS = not PRODUCTION
+# The demo identity provider (same protocol, synthetic persons): demo and tests only.
+DEMO_IDENTITY_PROVIDER = (
+    os.environ.get("PASSEPORT_FOURNISSEUR_DEMO", "0" if PRODUCTION else "1") == "1"
+)
+if DEMO_IDENTITY_PROVIDER:
+    DEMO_PROVIDER_SIGNING_KEY = _keys["PASSEPORT_FOURNISSEUR_DEMO_CLE"]
+    IDENTITY_PROVIDERS.setdefault(
+        "demo",
+        {
+            "label": "FranceConnect+ (démonstration)",
+            # None: this site's own /fournisseur-demo, whatever its address
+            "issuer": os.environ.get("PASSEPORT_FOURNISSEUR_DEMO_URL") or None,
+            "client_id": "passeport-demo",
+            "client_secret": _keys["PASSEPORT_FOURNISSEUR_DEMO_SECRET"],
+            "acr": "eidas2",
+        },
+    )
 
 DEBUG = os.environ.get("PASSEPORT_DEBUG", "0" if PRODUCTION else "1") == "1"
 ALLOWED_HOSTS = os.environ.get("PASSEPORT_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")

@@ -12,15 +12,47 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+
+def _encryption_keys() -> str:
+    """Our OpenID Connect decryption keys (private JWK set): FranceConnect+ encrypts ID
+    tokens and userinfo to the public half, published at our JWKS URL."""
+    from joserfc.jwk import ECKey, KeySet, RSAKey
+
+    stamp = secrets.token_hex(4)
+    rsa = RSAKey.generate_key(
+        2048, parameters={"kid": f"rsa-{stamp}", "use": "enc", "alg": "RSA-OAEP-256"}
+    )
+    ec = ECKey.generate_key(
+        "P-256", parameters={"kid": f"ec-{stamp}", "use": "enc", "alg": "ECDH-ES"}
+    )
+    return json.dumps(KeySet([rsa, ec]).as_dict(private=True))
+
+
+def _demo_signing_key() -> str:
+    from joserfc.jwk import ECKey
+
+    key = ECKey.generate_key(
+        "P-256", parameters={"kid": f"demo-{secrets.token_hex(4)}", "use": "sig", "alg": "ES256"}
+    )
+    return json.dumps(key.as_dict(private=True))
+
+
 GENERATORS = {
     "PASSEPORT_SECRET_KEY": lambda: secrets.token_urlsafe(50),
     "PASSEPORT_NIR_HMAC_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
     "PASSEPORT_NIR_ENC_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+    "PASSEPORT_OIDC_CLES": _encryption_keys,
+}
+# Only for the demo identity provider (demo, tests): never required in production.
+DEMO_GENERATORS = {
+    "PASSEPORT_FOURNISSEUR_DEMO_CLE": _demo_signing_key,
+    "PASSEPORT_FOURNISSEUR_DEMO_SECRET": lambda: secrets.token_urlsafe(32),
 }
 
 
 def load(var_dir: Path, production: bool) -> dict[str, str]:
-    values = {name: os.environ.get(name, "") for name in GENERATORS}
+    generators = GENERATORS if production else {**GENERATORS, **DEMO_GENERATORS}
+    values = {name: os.environ.get(name, "") for name in generators}
     missing = [name for name, value in values.items() if not value]
     if not missing:
         return values
@@ -33,7 +65,7 @@ def load(var_dir: Path, production: bool) -> dict[str, str]:
     changed = False
     for name in missing:
         if name not in stored:
-            stored[name] = GENERATORS[name]()
+            stored[name] = generators[name]()
             changed = True
         values[name] = stored[name]
     if changed:

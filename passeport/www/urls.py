@@ -7,4 +7,5 @@ app_name = "www"
 urlpatterns = [
     path("", views.home, name="accueil"),
     path("certificateur/", include("passeport.www.certifier.urls")),
+    path("", include("passeport.www.holder.urls")),
 ]
