@@ -238,6 +238,10 @@ class Command(PasseportCommand):
             "  KO exprès : " + " ; ".join(synthetic.KO_CASES.values()) + ".",
             "",
             opening,
+            f"  Mon passeport (titulaires) : {base}{reverse('www:titulaire-connexion')}",
+            f"    FranceConnect+ de démonstration : choisir par exemple "
+            f"« {' '.join(demo.example.first_names)} {demo.example.birth_name} », "
+            "qui a une certification du dépôt",
             f"  Portail des certificateurs : {base}{reverse('www:connexion')}",
             f"  Administration             : {base}{reverse('admin:index')}",
             f"  API (documentation)        : {base}{reverse('api:openapi-view')}",
