@@ -79,3 +79,92 @@ class CertificationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.holder}"
+
+
+class DeclaredKind(models.TextChoices):
+    DIPLOMA = "diplome", "Diplôme"
+    EXPERIENCE = "experience", "Expérience professionnelle"
+    TRAINING = "formation", "Formation"
+    VOLUNTEERING = "benevolat", "Bénévolat et engagement"
+
+
+class DeclaredItem(models.Model):
+    """What the holder says of themselves: shown as « Déclaré », editable by them only."""
+
+    holder = models.ForeignKey(
+        Holder, on_delete=models.CASCADE, related_name="declared_items", verbose_name="titulaire"
+    )
+    kind = models.CharField("nature", max_length=20, choices=DeclaredKind.choices)
+    title = models.CharField("intitulé", max_length=200)
+    organisation = models.CharField("organisme ou employeur", max_length=200, blank=True)
+    place = models.CharField("lieu", max_length=200, blank=True)
+    start = models.DateField("début")
+    end = models.DateField("fin", null=True, blank=True)
+    description = models.TextField("description", max_length=2000, blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "élément déclaré"
+        verbose_name_plural = "éléments déclarés"
+        ordering = ["-start", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.title}"
+
+
+class Attestation(models.Model):
+    """A file proving a declared item, stored privately (``attestations`` storage) and
+    served to its holder only; deleting it deletes the file."""
+
+    item = models.ForeignKey(
+        DeclaredItem, on_delete=models.CASCADE, related_name="attestations", verbose_name="élément"
+    )
+    file_name = models.CharField("nom du fichier", max_length=255)
+    stored_name = models.CharField(max_length=255, unique=True, editable=False)
+    content_type = models.CharField("type", max_length=50)
+    size = models.PositiveIntegerField("taille (octets)")
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField("déposée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "attestation"
+        verbose_name_plural = "attestations"
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class ItemChange(models.Model):
+    """The history of a holder's declared items: every creation, change and deletion."""
+
+    holder = models.ForeignKey(Holder, on_delete=models.CASCADE, related_name="item_changes")
+    item_id = models.PositiveIntegerField("élément")
+    action = models.CharField("action", max_length=40)
+    at = models.DateTimeField("date", auto_now_add=True)
+    snapshot = models.JSONField("état après", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "modification d'un élément déclaré"
+        verbose_name_plural = "historique des éléments déclarés"
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.item_id}"
+
+
+class HiddenItem(models.Model):
+    """An item (of any kind) the holder keeps out of the documents they generate."""
+
+    holder = models.ForeignKey(Holder, on_delete=models.CASCADE, related_name="hidden_items")
+    kind = models.CharField(max_length=20)
+    item_id = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["holder", "kind", "item_id"], name="hidden_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item_id}"

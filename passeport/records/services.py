@@ -5,7 +5,13 @@ from django.utils import timezone
 from passeport.access import journal
 from passeport.identity import nir as nirlib
 from passeport.identity.models import Holder
-from passeport.records.models import CertificationItem
+from passeport.records.models import (
+    CertificationItem,
+    DeclaredItem,
+    HiddenItem,
+    ItemChange,
+    TrustLevel,
+)
 
 FORMAT = "passeport/1.0"
 
@@ -90,7 +96,68 @@ def passport_document(holder: Holder) -> dict:
             },
         },
         "certifications": [certification_json(i) for i in items],
+        "elementsDeclares": [declared_json(d) for d in _declared_items(holder)],
+        "masquesDesDocuments": [
+            {"nature": kind, "element": pk}
+            for kind, pk in HiddenItem.objects.filter(holder=holder)
+            .order_by("pk")
+            .values_list("kind", "item_id")
+        ],
+        "historiqueDesDeclarations": [
+            {"date": c.at.isoformat(), "element": c.item_id, "action": c.action}
+            for c in ItemChange.objects.filter(holder=holder).order_by("pk")
+        ],
     }
+
+
+def _declared_items(holder: Holder):
+    return (
+        DeclaredItem.objects.filter(holder=holder)
+        .order_by("-start", "pk")
+        .prefetch_related("attestations")
+    )
+
+
+def declared_json(item: DeclaredItem) -> dict:
+    return {
+        "id": item.pk,
+        "nature": item.kind,
+        "niveauConfiance": TrustLevel.DECLARED.value,
+        "intitule": item.title,
+        "organisme": item.organisation or None,
+        "lieu": item.place or None,
+        "periode": {"debut": _date(item.start), "fin": _date(item.end)},
+        "description": item.description or None,
+        "attestations": [
+            {
+                "nomFichier": a.file_name,
+                "type": a.content_type,
+                "taille": a.size,
+                "sha256": a.sha256,
+                "deposeeLe": a.uploaded_at.isoformat(),
+            }
+            for a in item.attestations.all()
+        ],
+        "declareLe": item.created_at.isoformat(),
+        "modifieLe": item.updated_at.isoformat(),
+    }
+
+
+def export_for_holder(holder: Holder, actor: str) -> dict:
+    """« Mes données »: the same document, downloaded by its holder; journaled too."""
+    document = passport_document(holder)
+    journal.record(
+        actor=actor,
+        actor_kind="titulaire",
+        action="export-passeport",
+        purpose="téléchargement de mes données",
+        holder=holder,
+        details={
+            "certifications": len(document["certifications"]),
+            "elementsDeclares": len(document["elementsDeclares"]),
+        },
+    )
+    return document
 
 
 def export_for_staff(raw_nir: str, purpose: str, actor: str) -> dict:

@@ -176,6 +176,11 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(VAR_DIR / "raw"), "file_permissions_mode": 0o440},
     },
+    # Holders' attestations: private, served by a view to their holder only.
+    "attestations": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "attestations"), "file_permissions_mode": 0o600},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -220,6 +225,7 @@ PASSEPORT = {
     # From this size, a deposit is validated by a second process while it is read.
     "PARALLEL_CHECK_BYTES": int(os.environ.get("PASSEPORT_VALIDATION_PARALLELE", 8_000_000)),
     "LOCK_DIR": str(VAR_DIR / "locks"),
+    "ATTESTATION_MAX_BYTES": 10 * 1024 * 1024,
 }
 
 LOGGING = {

@@ -11,4 +11,29 @@ urlpatterns = [
     path("deconnexion/", views.logout_view, name="titulaire-deconnexion"),
     path("oidc/jwks", views.jwks, name="jwks"),
     path("mon-passeport/", views.my_passport, name="mon-passeport"),
+    path("mon-passeport/declarer/", views.declared_new, name="declarer"),
+    path(
+        "mon-passeport/certifications/<int:pk>/", views.certification_detail, name="certification"
+    ),
+    path("mon-passeport/declares/<int:pk>/", views.declared_detail, name="declare"),
+    path("mon-passeport/declares/<int:pk>/modifier/", views.declared_edit, name="declare-modifier"),
+    path(
+        "mon-passeport/declares/<int:pk>/supprimer/",
+        views.declared_delete,
+        name="declare-supprimer",
+    ),
+    path(
+        "mon-passeport/declares/<int:pk>/attestations/",
+        views.attestation_add,
+        name="attestation-ajouter",
+    ),
+    path("mon-passeport/attestations/<int:pk>/", views.attestation_download, name="attestation"),
+    path(
+        "mon-passeport/attestations/<int:pk>/supprimer/",
+        views.attestation_delete,
+        name="attestation-supprimer",
+    ),
+    path("mon-passeport/<slug:source>/<int:pk>/masquer/", views.hide, name="masquer"),
+    path("mes-donnees/", views.my_data, name="mes-donnees"),
+    path("mes-donnees/mon-passeport.json", views.my_data_download, name="mes-donnees-export"),
 ]

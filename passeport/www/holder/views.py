@@ -4,17 +4,31 @@ Thin: the protocol is ``accounts.oidc``, whose passport it is ``accounts.holder_
 """
 
 import functools
+import json
 import logging
 
+from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from passeport.access.models import JournalEntry
 from passeport.accounts import oidc
 from passeport.accounts.holder_login import MIN_AGE, MIN_AGE_APPRENTICE, NotEligible, open_account
 from passeport.accounts.models import HolderAccount
+from passeport.core.downloads import content_disposition
+from passeport.records import attestations, declared, timeline
+from passeport.records import services as records_services
+from passeport.records.models import (
+    Attestation,
+    CertificationItem,
+    DeclaredItem,
+    HiddenItem,
+    ItemChange,
+)
+from passeport.www.holder.forms import AttestationForm, DeclaredItemForm, TimelineFilterForm
 
 log = logging.getLogger("passeport.accounts")
 
@@ -112,13 +126,223 @@ def jwks(request: HttpRequest) -> JsonResponse:
     return JsonResponse(oidc.public_jwks())
 
 
+def _holder(request: HttpRequest):
+    return request.holder_account.holder
+
+
 @require_GET
 @holder_required
 def my_passport(request: HttpRequest) -> HttpResponse:
-    holder = request.holder_account.holder
-    items = holder.certifications.order_by("-valid_from", "pk")
-    return render(
-        request,
-        "www/holder/mon-passeport.html",
-        {"title": "Mon parcours", "holder": holder, "items": items},
+    form = TimelineFilterForm(request.GET or None)
+    filters = timeline.Filters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = timeline.Filters(data["type"] or "", data["de"], data["a"])
+    entries = timeline.timeline(_holder(request), filters)
+    context = {
+        "title": "Mon parcours",
+        "holder": _holder(request),
+        "entries": entries,
+        "form": form,
+        "filtered": filters != timeline.Filters(),
+    }
+    return render(request, "www/holder/mon-passeport.html", context)
+
+
+@require_GET
+@holder_required
+def certification_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    holder = _holder(request)
+    item = get_object_or_404(CertificationItem, holder=holder, pk=pk)
+    hidden = HiddenItem.objects.filter(holder=holder, kind="certification", item_id=pk).exists()
+    context = {"title": item.label or item.code, "item": item, "hidden": hidden}
+    return render(request, "www/holder/certification.html", context)
+
+
+@require_GET
+@holder_required
+def declared_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    holder = _holder(request)
+    item = _declared_or_404(holder, pk)
+    return _declared_page(request, item, AttestationForm())
+
+
+def _declared_or_404(holder, pk: int):
+    try:
+        return declared.get(holder, pk)
+    except DeclaredItem.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _declared_page(request, item, attestation_form, status: int = 200) -> HttpResponse:
+    hidden = HiddenItem.objects.filter(holder=item.holder, kind="declare", item_id=item.pk)
+    context = {
+        "title": item.title,
+        "item": item,
+        "attestation_form": attestation_form,
+        "hidden": hidden.exists(),
+        "changes": ItemChange.objects.filter(holder=item.holder, item_id=item.pk)[:20],
+    }
+    return render(request, "www/holder/declare.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@holder_required
+def declared_new(request: HttpRequest) -> HttpResponse:
+    holder = _holder(request)
+    form = DeclaredItemForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data.pop("attestation", None)
+        if upload is not None:
+            try:  # checked before anything is created: one message, nothing half-done
+                attestations.check(upload, upload.name)
+                upload.seek(0)
+            except attestations.UploadRejected as exc:
+                form.add_error("attestation", str(exc))
+        if form.is_valid():
+            item = declared.create(holder, form.cleaned_data)
+            if upload is not None:
+                declared.add_attestation(holder, item.pk, upload, upload.name)
+            messages.success(request, "L'élément a été ajouté à votre parcours.")
+            return redirect("www:declare", pk=item.pk)
+    status = 400 if form.is_bound else 200
+    context = {"title": "Déclarer un élément", "form": form}
+    return render(request, "www/holder/declarer.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@holder_required
+def declared_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    holder = _holder(request)
+    item = _declared_or_404(holder, pk)
+    form = DeclaredItemForm(request.POST or None, instance=item, with_attestation=False)
+    if request.method == "POST" and form.is_valid():
+        declared.update(holder, pk, form.cleaned_data)
+        messages.success(request, "L'élément a été modifié.")
+        return redirect("www:declare", pk=pk)
+    status = 400 if form.is_bound else 200
+    context = {"title": f"Modifier « {item.title} »", "form": form, "item": item}
+    return render(request, "www/holder/declarer.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@holder_required
+def declared_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    holder = _holder(request)
+    item = _declared_or_404(holder, pk)
+    if request.method == "POST":
+        declared.delete(holder, pk)
+        messages.success(request, f"« {item.title} » et ses attestations ont été supprimés.")
+        return redirect("www:mon-passeport")
+    context = {"title": f"Supprimer « {item.title} »", "item": item}
+    return render(request, "www/holder/supprimer.html", context)
+
+
+@require_POST
+@holder_required
+def attestation_add(request: HttpRequest, pk: int) -> HttpResponse:
+    holder = _holder(request)
+    item = _declared_or_404(holder, pk)
+    form = AttestationForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["fichier"]
+        try:
+            declared.add_attestation(holder, pk, upload, upload.name)
+        except attestations.UploadRejected as exc:
+            form.add_error("fichier", str(exc))
+        else:
+            messages.success(request, "L'attestation a été ajoutée.")
+            return redirect("www:declare", pk=pk)
+    return _declared_page(request, item, form, status=400)
+
+
+@require_GET
+@holder_required
+def attestation_download(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        attestation = declared.get_attestation(_holder(request), pk)
+    except Attestation.DoesNotExist as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        declared.storage().open(attestation.stored_name, "rb"),
+        as_attachment=True,
+        filename=attestation.file_name,
+        content_type=attestation.content_type,
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@holder_required
+def attestation_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    holder = _holder(request)
+    try:
+        item_pk = declared.get_attestation(holder, pk).item_id
+        declared.delete_attestation(holder, pk)
+    except Attestation.DoesNotExist as exc:
+        raise Http404 from exc
+    messages.success(request, "L'attestation a été supprimée, fichier compris.")
+    return redirect("www:declare", pk=item_pk)
+
+
+@require_POST
+@holder_required
+def hide(request: HttpRequest, source: str, pk: int) -> HttpResponse:
+    """Keep an item out of (or back in) the documents the holder will generate."""
+    holder = _holder(request)
+    if source == timeline.CERTIFICATION:
+        get_object_or_404(CertificationItem, holder=holder, pk=pk)
+        target = reverse("www:certification", args=[pk])
+    elif source == timeline.DECLARED:
+        _declared_or_404(holder, pk)
+        target = reverse("www:declare", args=[pk])
+    else:
+        raise Http404
+    hidden = request.POST.get("masquer") == "1"
+    declared.set_hidden(holder, source, pk, hidden)
+    messages.success(
+        request,
+        "Cet élément n'apparaîtra pas dans vos documents."
+        if hidden
+        else "Cet élément apparaîtra de nouveau dans vos documents.",
+    )
+    return redirect(target)
+
+
+JOURNAL_ACTIONS = {"export-passeport": "Export du passeport"}
+JOURNAL_ACTORS = {
+    "titulaire": "vous-même",
+    "exploitant": "l'opérateur du passeport",
+    "operateur": "un opérateur de l'emploi",
+}
+
+
+@require_GET
+@holder_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    holder = _holder(request)
+    reads = [
+        {
+            "at": e.at,
+            "who": JOURNAL_ACTORS.get(e.actor_kind, e.actor_kind),
+            "actor": "" if e.actor_kind == "titulaire" else e.actor,
+            "what": JOURNAL_ACTIONS.get(e.action, e.action),
+            "why": e.purpose,
+        }
+        for e in JournalEntry.objects.filter(holder=holder).order_by("-pk")[:200]
+    ]
+    context = {"title": "Mes données", "reads": reads}
+    return render(request, "www/holder/mes-donnees.html", context)
+
+
+@require_GET
+@holder_required
+def my_data_download(request: HttpRequest) -> HttpResponse:
+    holder = _holder(request)
+    document = records_services.export_for_holder(holder, actor=request.user.get_username())
+    body = json.dumps(document, ensure_ascii=False, indent=2).encode()
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = content_disposition("mon-passeport.json")
+    response["Cache-Control"] = "private, no-store"
+    return response
