@@ -83,6 +83,9 @@ class HolderAccount(models.Model):
         verbose_name="titulaire",
     )
     activated_at = models.DateTimeField("activé le", auto_now_add=True)
+    terms_version = models.CharField("version des CGU acceptée", max_length=20, blank=True)
+    terms_hash = models.CharField("empreinte du texte accepté", max_length=64, blank=True)
+    terms_accepted_at = models.DateTimeField("CGU acceptées le", null=True, blank=True)
 
     class Meta:
         verbose_name = "espace d'un titulaire"

@@ -94,7 +94,20 @@ def test_a_registered_person_logs_in_and_finds_their_passport(site):
     _, html = browser.start_login()
     status, url, page = browser.choose(html, _sub_of(html, "Odile Lambert"))
     assert status == 200, page
-    assert url == site + "/mon-passeport/"
+    assert url == site + "/bienvenue/"  # first visit: the terms of use
+    assert "Conditions générales d'utilisation du passeport (version 2026-11)" in page
+    status, _, page = browser.open("/bienvenue/", {"csrfmiddlewaretoken": browser.csrf()})
+    assert status == 400 and "Cochez la case pour accepter" in page
+    status, url, page = browser.open(
+        "/bienvenue/", {"csrfmiddlewaretoken": browser.csrf(), "accepter": "1"}
+    )
+    assert url == site + "/bienvenue/visite/"
+    for space in ("Mon parcours", "Mes compétences", "Mes CV", "Mon avenir"):
+        assert f">{space}</h2>" in page
+    account = HolderAccount.objects.get()
+    assert account.terms_version == "2026-11" and len(account.terms_hash) == 64
+    assert account.terms_accepted_at is not None
+    status, url, page = browser.open("/mon-passeport/")
     assert "<h1>Mon parcours</h1>" in page
     assert "Odile Lambert" in page
     account = HolderAccount.objects.get()
@@ -121,7 +134,7 @@ def test_a_person_unknown_to_the_register_gets_a_new_passport(site):
     browser = Browser(site)
     _, html = browser.start_login()
     status, url, page = browser.choose(html, _sub_of(html, "NOUVELLE-PERSONNE"))
-    assert url == site + "/mon-passeport/", page
+    assert url == site + "/bienvenue/", page
     holder = HolderAccount.objects.get().holder
     assert (holder.birth_name, holder.first_name1, holder.first_name2) == (
         "NOUVELLE-PERSONNE",
@@ -129,7 +142,8 @@ def test_a_person_unknown_to_the_register_gets_a_new_passport(site):
         "Anne",
     )
     assert holder.nir_hash is None  # no NIR: not in the national register yet
-    assert "Aucun élément pour le moment" in page
+    browser.open("/bienvenue/", {"csrfmiddlewaretoken": browser.csrf(), "accepter": "1"})
+    assert "Aucun élément pour le moment" in browser.open("/mon-passeport/")[2]
 
 
 def test_under_16_is_told_why_and_gets_no_session(site):

@@ -5,6 +5,7 @@ Logged in as after FranceConnect+ (the login itself: tests/accounts/test_francec
 
 import io
 import struct
+import time
 import zlib
 from datetime import date
 
@@ -15,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
+from passeport.accounts import terms
 from passeport.accounts.holder_login import _new_account
 from passeport.records import declared
 from passeport.records.models import Attestation, CertificationItem, DeclaredItem, ItemChange
@@ -36,10 +38,12 @@ def png(width: int = 4, height: int = 4) -> bytes:
 
 def holder_client(holder) -> Client:
     account = getattr(holder, "account", None) or _new_account(holder)
+    terms.accept(account)
     client = Client()
     client.force_login(account.user)
     session = client.session
     session["holder_login"] = {"provider": "demo", "id_token": "x"}
+    session["_vu"] = int(time.time())  # as if just active: no session write
     session.save()
     return client
 

@@ -34,6 +34,8 @@ urlpatterns = [
         name="attestation-supprimer",
     ),
     path("mon-passeport/<slug:source>/<int:pk>/masquer/", views.hide, name="masquer"),
+    path("bienvenue/", views.welcome, name="bienvenue"),
+    path("bienvenue/visite/", views.tour, name="visite"),
     path("mes-donnees/", views.my_data, name="mes-donnees"),
     path("mes-donnees/mon-passeport.json", views.my_data_download, name="mes-donnees-export"),
 ]

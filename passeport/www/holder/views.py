@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from passeport.access.models import JournalEntry
-from passeport.accounts import oidc
+from passeport.accounts import oidc, terms
 from passeport.accounts.holder_login import MIN_AGE, MIN_AGE_APPRENTICE, NotEligible, open_account
 from passeport.accounts.models import HolderAccount
 from passeport.core.downloads import content_disposition
@@ -49,6 +49,8 @@ def holder_required(view):
         )
         if not isinstance(account, HolderAccount) or SESSION_LOGIN not in request.session:
             return redirect(f"{reverse('www:titulaire-connexion')}?suivant={request.path}")
+        if not terms.accepted(account) and view.__name__ not in ("welcome", "tour"):
+            return redirect("www:bienvenue")  # first visit, or new terms to accept
         request.holder_account = account
         return view(request, *args, **kwargs)
 
@@ -93,6 +95,8 @@ def login_return(request: HttpRequest) -> HttpResponse:
         return render(request, "www/holder/non-eligible.html", context, status=403)
     login(request, opened.account.user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[SESSION_LOGIN] = {"provider": identity.provider, "id_token": identity.id_token}
+    if not terms.accepted(opened.account):
+        return redirect("www:bienvenue")
     return redirect("www:mon-passeport")
 
 
@@ -346,3 +350,38 @@ def my_data_download(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = content_disposition("mon-passeport.json")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@holder_required
+def welcome(request: HttpRequest) -> HttpResponse:
+    """First visit: the terms of use (their version and hash are recorded), then the tour."""
+    account = request.holder_account
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("accepter") == "1":
+            terms.accept(account)
+            return redirect("www:visite")
+        error = "Cochez la case pour accepter les conditions d'utilisation."
+    context = {"title": "Bienvenue", "terms_text": terms.text(), "error": error}
+    return render(request, "www/holder/bienvenue.html", context, status=400 if error else 200)
+
+
+SPACES = [
+    ("Mon parcours", "Vos diplômes, expériences, formations et engagements, garantis ou "
+     "déclarés, sur une seule frise.", True),
+    ("Mes compétences", "Les compétences que prouvent vos éléments, selon les référentiels "
+     "ROME et ESCO.", False),
+    ("Mes CV", "Des CV scellés, que tout recruteur peut vérifier, à partager et à révoquer.",
+     False),
+    ("Mon avenir", "Des métiers et des formations qui vous correspondent.", False),
+]  # fmt: skip
+
+
+@require_GET
+@holder_required
+def tour(request: HttpRequest) -> HttpResponse:
+    if not terms.accepted(request.holder_account):
+        return redirect("www:bienvenue")
+    spaces = [{"name": n, "text": t, "ready": r} for n, t, r in SPACES]
+    return render(request, "www/holder/visite.html", {"title": "Découvrir", "spaces": spaces})
