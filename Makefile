@@ -43,6 +43,7 @@ lint: venv
 
 bench: venv system-deps
 	scripts/with-postgres.sh $(BIN)/python bench/accrochage.py
+	scripts/with-postgres.sh $(BIN)/python bench/parcours.py
 
 clean:
 	rm -rf $(VENV) var build passeport/certifiers/_leaves.c passeport/certifiers/_leaves.*.so
