@@ -25,6 +25,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from joserfc import jwe, jwt
 from joserfc.errors import JoseError
 from joserfc.jwe import JWERegistry
@@ -52,23 +53,23 @@ class LoginRefused(Exception):
 
 
 REASONS = {
-    "fournisseur": "Le fournisseur d'identité a refusé ou interrompu la connexion.",
-    "etat": (
+    "fournisseur": _("Le fournisseur d'identité a refusé ou interrompu la connexion."),
+    "etat": _(
         "Cette demande de connexion est inconnue, expirée ou a déjà servi. "
         "Recommencez la connexion depuis la page d'accueil."
     ),
-    "jeton": (
+    "jeton": _(
         "La réponse du fournisseur d'identité n'a pas pu être vérifiée (jeton absent, non "
         "chiffré, non signé, falsifié ou expiré). Aucune session n'a été ouverte."
     ),
-    "niveau": (
+    "niveau": _(
         "Le niveau de garantie de votre identité est insuffisant : le passeport demande une "
         "identité vérifiée au niveau eIDAS substantiel (FranceConnect+)."
     ),
-    "indisponible": (
+    "indisponible": _(
         "Le fournisseur d'identité ne répond pas pour le moment. Réessayez dans quelques minutes."
     ),
-    "inconnu": "Ce fournisseur d'identité n'est pas proposé par le passeport.",
+    "inconnu": _("Ce fournisseur d'identité n'est pas proposé par le passeport."),
 }
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image
 
 MAX_PIXELS = 40_000_000  # a 10 MB photo is far below; a bomb is far above
@@ -49,21 +50,22 @@ def check(stream: BinaryIO, file_name: str) -> CheckedFile:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise UploadRejected(
-            f"Le fichier dépasse la taille maximale autorisée ({limit // (1024 * 1024)} Mo)."
+            _("Le fichier dépasse la taille maximale autorisée (%(size)s Mo).")
+            % {"size": limit // (1024 * 1024)}
         )
     if not data:
-        raise UploadRejected("Le fichier est vide.")
+        raise UploadRejected(_("Le fichier est vide."))
     content_type = _sniff(data)
     if content_type is None:
         raise UploadRejected(
-            "Ce type de fichier n'est pas accepté : seuls les PDF, JPEG et PNG le sont."
+            _("Ce type de fichier n'est pas accepté : seuls les PDF, JPEG et PNG le sont.")
         )
     label, extensions = KINDS[content_type]
     extension = "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
     if extension not in extensions:
         raise UploadRejected(
-            f"L'extension du fichier ({extension or 'aucune'}) ne correspond pas à son "
-            f"contenu ({label})."
+            _("L'extension du fichier (%(extension)s) ne correspond pas à son contenu (%(kind)s).")
+            % {"extension": extension or _("aucune"), "kind": label}
         )
     if content_type == "application/pdf":
         _check_pdf(data)
@@ -83,15 +85,20 @@ def _sniff(data: bytes) -> str | None:
 
 def _check_pdf(data: bytes) -> None:
     if b"%%EOF" not in data[-2048:]:
-        raise UploadRejected("Le PDF est incomplet ou endommagé.")
+        raise UploadRejected(_("Le PDF est incomplet ou endommagé."))
     if PDF_ACTIVE.search(data):
         raise UploadRejected(
-            "Le PDF contient du contenu actif (JavaScript, action, fichier joint) : il n'est "
-            "pas accepté. Enregistrez-le de nouveau en PDF simple (« Imprimer en PDF »)."
+            _(
+                "Le PDF contient du contenu actif (JavaScript, action, fichier joint) : il n'est "
+                "pas accepté. Enregistrez-le de nouveau en PDF simple (« Imprimer en PDF »)."
+            )
         )
     if FOREIGN.search(data):
         raise UploadRejected(
-            "Le fichier mêle un PDF et un autre format (page web, archive) : il n'est pas accepté."
+            _(
+                "Le fichier mêle un PDF et un autre format (page web, archive) : il n'est "
+                "pas accepté."
+            )
         )
 
 
@@ -111,8 +118,8 @@ def _rewrite_image(data: bytes, content_type: str) -> bytes:
                     image.save(out, "PNG", optimize=False)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UploadRejected(
-            "L'image est démesurée (trop de pixels) : elle n'est pas acceptée."
+            _("L'image est démesurée (trop de pixels) : elle n'est pas acceptée.")
         ) from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise UploadRejected("L'image est illisible ou endommagée.") from exc
+        raise UploadRejected(_("L'image est illisible ou endommagée.")) from exc
     return out.getvalue()

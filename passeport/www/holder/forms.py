@@ -1,6 +1,7 @@
 """Forms of the holder's space (DSFR classes set here, labels in French)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from passeport.records.attestations import max_bytes
 from passeport.records.models import DeclaredItem, DeclaredKind
@@ -19,23 +20,24 @@ class _Dsfr:
 
 class DeclaredItemForm(_Dsfr, forms.ModelForm):
     attestation = forms.FileField(
-        label="Attestation (facultative)",
+        label=_("Attestation (facultative)"),
         required=False,
-        help_text=f"PDF, JPEG ou PNG, {max_bytes() // (1024 * 1024)} Mo au plus.",
+        help_text=_("PDF, JPEG ou PNG, %(size)s Mo au plus.")
+        % {"size": max_bytes() // (1024 * 1024)},
     )
 
     class Meta:
         model = DeclaredItem
         fields = ["kind", "title", "organisation", "place", "start", "end", "description"]
-        labels = {"kind": "Nature de l'élément"}
+        labels = {"kind": _("Nature de l'élément")}
         widgets = {
             "start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "end": "Laissez vide si l'élément est en cours.",
-            "organisation": "Établissement, employeur ou association.",
+            "end": _("Laissez vide si l'élément est en cours."),
+            "organisation": _("Établissement, employeur ou association."),
         }
 
     def __init__(self, *args, with_attestation: bool = True, **kwargs) -> None:
@@ -49,14 +51,15 @@ class DeclaredItemForm(_Dsfr, forms.ModelForm):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and end < start:
-            self.add_error("end", "La date de fin précède la date de début.")
+            self.add_error("end", _("La date de fin précède la date de début."))
         return cleaned
 
 
 class AttestationForm(_Dsfr, forms.Form):
     fichier = forms.FileField(
-        label="Ajouter une attestation",
-        help_text=f"PDF, JPEG ou PNG, {max_bytes() // (1024 * 1024)} Mo au plus.",
+        label=_("Ajouter une attestation"),
+        help_text=_("PDF, JPEG ou PNG, %(size)s Mo au plus.")
+        % {"size": max_bytes() // (1024 * 1024)},
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -66,10 +69,10 @@ class AttestationForm(_Dsfr, forms.Form):
 
 class TimelineFilterForm(_Dsfr, forms.Form):
     type = forms.ChoiceField(
-        label="Nature", required=False, choices=[("", "Toutes")] + list(KINDS.items())
+        label=_("Nature"), required=False, choices=[("", _("Toutes"))] + list(KINDS.items())
     )
-    de = forms.IntegerField(label="De l'année", required=False, min_value=1900, max_value=2100)
-    a = forms.IntegerField(label="À l'année", required=False, min_value=1900, max_value=2100)
+    de = forms.IntegerField(label=_("De l'année"), required=False, min_value=1900, max_value=2100)
+    a = forms.IntegerField(label=_("À l'année"), required=False, min_value=1900, max_value=2100)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

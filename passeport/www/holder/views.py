@@ -12,6 +12,8 @@ from django.contrib.auth import login, logout
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from passeport.access.models import JournalEntry
@@ -61,7 +63,7 @@ def holder_required(view):
 def login_page(request: HttpRequest) -> HttpResponse:
     providers = oidc.providers(_site(request))
     return render(
-        request, "www/holder/connexion.html", {"title": "Connexion", "providers": providers}
+        request, "www/holder/connexion.html", {"title": _("Connexion"), "providers": providers}
     )
 
 
@@ -87,7 +89,7 @@ def login_return(request: HttpRequest) -> HttpResponse:
     except NotEligible as exc:
         log.info("connexion refusée : %s ans", exc.age)
         context = {
-            "title": "Passeport non accessible",
+            "title": _("Passeport non accessible"),
             "age": exc.age,
             "min_age": MIN_AGE,
             "min_age_apprentice": MIN_AGE_APPRENTICE,
@@ -102,7 +104,7 @@ def login_return(request: HttpRequest) -> HttpResponse:
 
 def _refused(request: HttpRequest, exc: oidc.LoginRefused) -> HttpResponse:
     log.warning("connexion de titulaire refusée (%s) : %s", exc.reason, exc.detail)
-    context = {"title": "Connexion refusée", "message": oidc.REASONS[exc.reason]}
+    context = {"title": _("Connexion refusée"), "message": oidc.REASONS[exc.reason]}
     return render(request, "www/holder/refus.html", context, status=403)
 
 
@@ -144,7 +146,7 @@ def my_passport(request: HttpRequest) -> HttpResponse:
         filters = timeline.Filters(data["type"] or "", data["de"], data["a"])
     entries = timeline.timeline(_holder(request), filters)
     context = {
-        "title": "Mon parcours",
+        "title": _("Mon parcours"),
         "holder": _holder(request),
         "entries": entries,
         "form": form,
@@ -207,10 +209,10 @@ def declared_new(request: HttpRequest) -> HttpResponse:
             item = declared.create(holder, form.cleaned_data)
             if upload is not None:
                 declared.add_attestation(holder, item.pk, upload, upload.name)
-            messages.success(request, "L'élément a été ajouté à votre parcours.")
+            messages.success(request, _("L'élément a été ajouté à votre parcours."))
             return redirect("www:declare", pk=item.pk)
     status = 400 if form.is_bound else 200
-    context = {"title": "Déclarer un élément", "form": form}
+    context = {"title": _("Déclarer un élément"), "form": form}
     return render(request, "www/holder/declarer.html", context, status=status)
 
 
@@ -222,10 +224,11 @@ def declared_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = DeclaredItemForm(request.POST or None, instance=item, with_attestation=False)
     if request.method == "POST" and form.is_valid():
         declared.update(holder, pk, form.cleaned_data)
-        messages.success(request, "L'élément a été modifié.")
+        messages.success(request, _("L'élément a été modifié."))
         return redirect("www:declare", pk=pk)
     status = 400 if form.is_bound else 200
-    context = {"title": f"Modifier « {item.title} »", "form": form, "item": item}
+    title = _("Modifier « %(title)s »") % {"title": item.title}
+    context = {"title": title, "form": form, "item": item}
     return render(request, "www/holder/declarer.html", context, status=status)
 
 
@@ -236,9 +239,12 @@ def declared_delete(request: HttpRequest, pk: int) -> HttpResponse:
     item = _declared_or_404(holder, pk)
     if request.method == "POST":
         declared.delete(holder, pk)
-        messages.success(request, f"« {item.title} » et ses attestations ont été supprimés.")
+        messages.success(
+            request,
+            _("« %(title)s » et ses attestations ont été supprimés.") % {"title": item.title},
+        )
         return redirect("www:mon-passeport")
-    context = {"title": f"Supprimer « {item.title} »", "item": item}
+    context = {"title": _("Supprimer « %(title)s »") % {"title": item.title}, "item": item}
     return render(request, "www/holder/supprimer.html", context)
 
 
@@ -255,7 +261,7 @@ def attestation_add(request: HttpRequest, pk: int) -> HttpResponse:
         except attestations.UploadRejected as exc:
             form.add_error("fichier", str(exc))
         else:
-            messages.success(request, "L'attestation a été ajoutée.")
+            messages.success(request, _("L'attestation a été ajoutée."))
             return redirect("www:declare", pk=pk)
     return _declared_page(request, item, form, status=400)
 
@@ -286,7 +292,7 @@ def attestation_delete(request: HttpRequest, pk: int) -> HttpResponse:
         declared.delete_attestation(holder, pk)
     except Attestation.DoesNotExist as exc:
         raise Http404 from exc
-    messages.success(request, "L'attestation a été supprimée, fichier compris.")
+    messages.success(request, _("L'attestation a été supprimée, fichier compris."))
     return redirect("www:declare", pk=item_pk)
 
 
@@ -307,18 +313,18 @@ def hide(request: HttpRequest, source: str, pk: int) -> HttpResponse:
     declared.set_hidden(holder, source, pk, hidden)
     messages.success(
         request,
-        "Cet élément n'apparaîtra pas dans vos documents."
+        _("Cet élément n'apparaîtra pas dans vos documents.")
         if hidden
-        else "Cet élément apparaîtra de nouveau dans vos documents.",
+        else _("Cet élément apparaîtra de nouveau dans vos documents."),
     )
     return redirect(target)
 
 
-JOURNAL_ACTIONS = {"export-passeport": "Export du passeport"}
+JOURNAL_ACTIONS = {"export-passeport": _lazy("Export du passeport")}
 JOURNAL_ACTORS = {
-    "titulaire": "vous-même",
-    "exploitant": "l'opérateur du passeport",
-    "operateur": "un opérateur de l'emploi",
+    "titulaire": _lazy("vous-même"),
+    "exploitant": _lazy("l'opérateur du passeport"),
+    "operateur": _lazy("un opérateur de l'emploi"),
 }
 
 
@@ -336,7 +342,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
         }
         for e in JournalEntry.objects.filter(holder=holder).order_by("-pk")[:200]
     ]
-    context = {"title": "Mes données", "reads": reads}
+    context = {"title": _("Mes données"), "reads": reads}
     return render(request, "www/holder/mes-donnees.html", context)
 
 
@@ -362,19 +368,19 @@ def welcome(request: HttpRequest) -> HttpResponse:
         if request.POST.get("accepter") == "1":
             terms.accept(account)
             return redirect("www:visite")
-        error = "Cochez la case pour accepter les conditions d'utilisation."
-    context = {"title": "Bienvenue", "terms_text": terms.text(), "error": error}
+        error = _("Cochez la case pour accepter les conditions d'utilisation.")
+    context = {"title": _("Bienvenue"), "terms_text": terms.text(), "error": error}
     return render(request, "www/holder/bienvenue.html", context, status=400 if error else 200)
 
 
 SPACES = [
-    ("Mon parcours", "Vos diplômes, expériences, formations et engagements, garantis ou "
-     "déclarés, sur une seule frise.", True),
-    ("Mes compétences", "Les compétences que prouvent vos éléments, selon les référentiels "
-     "ROME et ESCO.", False),
-    ("Mes CV", "Des CV scellés, que tout recruteur peut vérifier, à partager et à révoquer.",
-     False),
-    ("Mon avenir", "Des métiers et des formations qui vous correspondent.", False),
+    (_lazy("Mon parcours"), _lazy("Vos diplômes, expériences, formations et engagements, "
+     "garantis ou déclarés, sur une seule frise."), True),
+    (_lazy("Mes compétences"), _lazy("Les compétences que prouvent vos éléments, selon les "
+     "référentiels ROME et ESCO."), False),
+    (_lazy("Mes CV"), _lazy("Des CV scellés, que tout recruteur peut vérifier, à partager et "
+     "à révoquer."), False),
+    (_lazy("Mon avenir"), _lazy("Des métiers et des formations qui vous correspondent."), False),
 ]  # fmt: skip
 
 
@@ -384,4 +390,5 @@ def tour(request: HttpRequest) -> HttpResponse:
     if not terms.accepted(request.holder_account):
         return redirect("www:bienvenue")
     spaces = [{"name": n, "text": t, "ready": r} for n, t, r in SPACES]
-    return render(request, "www/holder/visite.html", {"title": "Découvrir", "spaces": spaces})
+    context = {"title": _("Découvrir"), "spaces": spaces}
+    return render(request, "www/holder/visite.html", context)
