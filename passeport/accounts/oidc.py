@@ -81,6 +81,7 @@ class Provider:
     client_id: str
     client_secret: str
     acr: str = "eidas2"
+    franceconnect: bool = True  # the official FranceConnect+ button; else a plain one
 
     @property
     def discovery_url(self) -> str:
@@ -104,6 +105,7 @@ def provider(name: str, site_url: str) -> Provider:
         client_id=config["client_id"],
         client_secret=config["client_secret"],
         acr=config.get("acr", "eidas2"),
+        franceconnect=config.get("franceconnect", name in ("franceconnect", "demo")),
     )
 
 

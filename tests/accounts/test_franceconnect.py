@@ -276,3 +276,23 @@ def test_identity_pivot_becomes_a_matching_claim():
     assert (claim.birth_year, claim.birth_month, claim.birth_day) == (1970, 2, 3)
     assert (claim.sex, claim.birth_insee, claim.birth_country) == ("M", "99351", "351")
     assert date(1970, 2, 3).year == claim.birth_year
+
+
+def test_a_second_provider_is_added_by_configuration(site, settings):
+    """An « alternative to FranceConnect+ »: one more entry, its own button and links."""
+    demo = settings.IDENTITY_PROVIDERS["demo"]
+    settings.IDENTITY_PROVIDERS = {
+        **settings.IDENTITY_PROVIDERS,
+        "alternative": {**demo, "label": "Solution alternative", "franceconnect": False},
+    }
+    HolderFactory(birth_name="Marchand", first_name1="Iris", sex="F")
+    browser = Browser(site)
+    _, _, page = browser.open("/connexion/")
+    assert "Se connecter avec Solution alternative" in page
+    status, url, html = browser.open(
+        "/connexion/alternative/", {"csrfmiddlewaretoken": browser.csrf()}
+    )
+    assert "/fournisseur-demo/authorize?" in url
+    status, url, _ = browser.choose(html, _sub_of(html, "Iris Marchand"))
+    assert url == site + "/bienvenue/"
+    assert ProviderLink.objects.get().provider == "alternative"
