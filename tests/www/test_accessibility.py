@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from passeport.accounts.services import current_code
 from tests.certifiers.builders import deposit_and_process, flux_bytes, row_for
 from tests.factories import HolderFactory, official_sample_world
+from tests.www.chromium import open_page
 from tests.www.conftest import PASSWORD, make_staff
-from tests.www.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
@@ -23,16 +23,7 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 def page(monkeypatch):
     if not AXE.exists():
         pytest.fail("axe-core manque : lancez « make test » (npm ci) pour l'installer.")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        # axe is injected as a script: the page's CSP would (rightly) refuse it.
-        context = browser.new_context(locale="fr-FR", bypass_csp=True)
-        yield context.new_page()
-        context.close()
-        browser.close()
+    yield from open_page(monkeypatch, bypass_csp=True)
 
 
 def violations(page: Page) -> list[str]:

@@ -10,26 +10,18 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from passeport.accounts.services import current_code
 from passeport.certifiers.accuse import read_report
 from passeport.certifiers.models import Deposit, DepositStatus
 from tests.conftest import OFFICIAL_SAMPLE
 from tests.factories import official_sample_world
+from tests.www.chromium import open_page
 from tests.www.conftest import PASSWORD, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SAMPLE_IDS = [
     "db855769-bcd6-4253-93cf-e666db666c0a",
     "10c54fd2-f3a3-4dea-b975-4d7258bd10b3",
@@ -39,19 +31,7 @@ SAMPLE_IDS = [
 
 @pytest.fixture
 def page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
-    # itself stay synchronous and single-threaded.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(locale="fr-FR", accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        context.close()
-        browser.close()
+    yield from open_page(monkeypatch, accept_downloads=True)
 
 
 def capture(page: Page, name: str) -> None:

@@ -12,14 +12,14 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from passeport.accounts.models import HolderAccount
 from passeport.records.models import Attestation, CertificationItem, DeclaredItem
 from tests.certifiers.builders import deposit_and_process, flux_bytes, row_for
 from tests.factories import official_sample_world
+from tests.www.chromium import open_page
 from tests.www.test_accessibility import AXE, violations
-from tests.www.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
@@ -34,18 +34,7 @@ PDF = (
 def page(monkeypatch):
     if not AXE.exists():
         pytest.fail("axe-core manque : lancez « make test » (npm ci) pour l'installer.")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        # axe is injected as a script: the page's CSP would (rightly) refuse it.
-        context = browser.new_context(locale="fr-FR", accept_downloads=True, bypass_csp=True)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
+    yield from open_page(monkeypatch, 15_000, accept_downloads=True, bypass_csp=True)
 
 
 class Review:
