@@ -79,7 +79,9 @@ def persons(limit: int = 12) -> list[dict]:
     """Register entries with certifications first (their passport has something to show),
     then others, then the two persons the register does not know."""
     with_items = list(
-        Holder.objects.filter(certifications__isnull=False).distinct().order_by("pk")[: limit - 2]
+        Holder.objects.filter(certifications__isnull=False)
+        .distinct()
+        .order_by("pk")[: max(limit - 2, 1)]
     )
     others = Holder.objects.exclude(pk__in=[h.pk for h in with_items]).order_by("pk")
     chosen = with_items + list(others[: limit - len(with_items)])

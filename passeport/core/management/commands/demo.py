@@ -239,8 +239,7 @@ class Command(PasseportCommand):
             "",
             opening,
             f"  Mon passeport (titulaires) : {base}{reverse('www:titulaire-connexion')}",
-            f"    FranceConnect+ de démonstration : choisir par exemple "
-            f"« {' '.join(demo.example.first_names)} {demo.example.birth_name} », "
+            f"    FranceConnect+ de démonstration : choisir par exemple « {_demo_person()} », "
             "qui a une certification du dépôt",
             f"  Portail des certificateurs : {base}{reverse('www:connexion')}",
             f"  Administration             : {base}{reverse('admin:index')}",
@@ -271,3 +270,11 @@ class Command(PasseportCommand):
             "",
         ]
         return "\n".join(lines)
+
+
+def _demo_person() -> str:
+    """The first person the demo identity provider lists: one with a certification."""
+    from passeport.accounts.demo_provider import persons
+
+    first = persons(limit=1)[0]
+    return f"{first['given_name']} {first['family_name']}"
