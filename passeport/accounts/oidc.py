@@ -199,14 +199,20 @@ def finish(session, params: dict, site_url: str) -> Identity:
     if not id_token or not access_token:
         raise LoginRefused("jeton", "réponse du jeton incomplète")
     id_claims = read_token(id_token, idp, nonce=attempt["nonce"])
-    acr = str(id_claims.get("acr", ""))
-    if ASSURANCE.get(acr, 0) < ASSURANCE.get(idp.acr, 2):
-        raise LoginRefused("niveau", f"acr {acr!r} pour {idp.acr!r} demandé")
+    acr = check_acr(id_claims, idp)
     # The access token lives 60 s on FranceConnect+: userinfo at once.
     userinfo = read_token(_get_jwt(_endpoints(idp)["userinfo_endpoint"], access_token), idp)
     if userinfo.get("sub") != id_claims.get("sub"):
         raise LoginRefused("jeton", "sub différent entre jeton d'identité et userinfo")
     return Identity(idp.name, str(id_claims["sub"]), userinfo, id_token, acr)
+
+
+def check_acr(claims: dict, idp: Provider) -> str:
+    """The level reached must be at least the one asked (eidas3 satisfies eidas2)."""
+    acr = str(claims.get("acr", ""))
+    if ASSURANCE.get(acr, 0) < ASSURANCE.get(idp.acr, 2):
+        raise LoginRefused("niveau", f"acr {acr!r} pour {idp.acr!r} demandé")
+    return acr
 
 
 def logout_url(idp: Provider, id_token: str, post_logout_redirect_uri: str) -> str:

@@ -296,3 +296,16 @@ def test_a_second_provider_is_added_by_configuration(site, settings):
     status, url, _ = browser.choose(html, _sub_of(html, "Iris Marchand"))
     assert url == site + "/bienvenue/"
     assert ProviderLink.objects.get().provider == "alternative"
+
+
+@pytest.mark.parametrize(
+    "acr, accepted", [("eidas2", True), ("eidas3", True), ("eidas1", False), ("", False)]
+)
+def test_the_level_of_assurance_must_reach_the_one_asked(site, idp, acr, accepted):
+    if accepted:
+        assert oidc.check_acr({"acr": acr}, idp) == acr
+    else:
+        with pytest.raises(oidc.LoginRefused) as refused:
+            oidc.check_acr({"acr": acr}, idp)
+        assert refused.value.reason == "niveau"
+        assert "eIDAS substantiel" in str(oidc.REASONS["niveau"])
