@@ -114,6 +114,18 @@ def test_holder_journey_in_chromium(page: Page, live_server, tmp_path):
     expect(page.get_by_text("L'élément a été ajouté à votre parcours.")).to_be_visible()
     review("element-declare")
     assert Attestation.objects.get().file_name == "attestation.pdf"
+    page.get_by_role("link", name="Modifier").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Modifier « Animateur d'ateliers numériques »"
+    )
+    review("modifier")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("link", name="Supprimer", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Supprimer « Animateur d'ateliers numériques » ?"
+    )
+    review("supprimer")
+    page.get_by_role("link", name="Annuler").click()
 
     page.get_by_role("link", name="Mon parcours").first.click()
     expect(page.locator("main").get_by_text("Déclaré, avec attestation")).to_be_visible()
@@ -139,8 +151,19 @@ def test_holder_journey_in_chromium(page: Page, live_server, tmp_path):
     page.goto(live_server.url + "/mon-passeport/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Accéder à mon passeport")
 
+    # The pages of a refused login: a stale return, and someone under 16.
+    page.goto(live_server.url + "/connexion-retour/?state=perime&code=x")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion refusée")
+    review("connexion-refusee")
+    page.get_by_role("link", name="Recommencer la connexion").click()
+    page.get_by_role("button", name="S'identifier avec FranceConnect").click()
+    page.locator("label", has_text="JEUNE").click()
+    page.get_by_role("button", name="Se connecter avec cette identité").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Passeport non accessible")
+    review("non-eligible")
+
     assert problems == []
     assert HolderAccount.objects.get().holder == holder
     assert DeclaredItem.objects.count() == 1
     assert review.found == {}
-    assert review.count == 11
+    assert review.count == 15
