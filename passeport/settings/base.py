@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "passeport.records",
     "passeport.access",
     "passeport.accounts",
+    "passeport.documents",
     "passeport.www",
 ]
 
@@ -236,6 +237,10 @@ PASSEPORT = {
     "PARALLEL_CHECK_BYTES": int(os.environ.get("PASSEPORT_VALIDATION_PARALLELE", 8_000_000)),
     "LOCK_DIR": str(VAR_DIR / "locks"),
     "ATTESTATION_MAX_BYTES": 10 * 1024 * 1024,
+    # JSON-LD contexts, read offline (documents/contexts.py lists which file is which URL).
+    "CONTEXTES_JSONLD": os.environ.get(
+        "PASSEPORT_CONTEXTES_JSONLD", str(PROJECT_DIR.parent / "shared" / "vectors")
+    ),
 }
 
 LOGGING = {

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    name = "passeport.documents"
+    verbose_name = "Documents (CV, attestations, preuves)"
