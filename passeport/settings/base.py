@@ -27,6 +27,7 @@ SECRET_KEY = _keys["PASSEPORT_SECRET_KEY"]
 NIR_HMAC_KEY = _keys["PASSEPORT_NIR_HMAC_KEY"]
 NIR_ENC_KEY = _keys["PASSEPORT_NIR_ENC_KEY"]
 OIDC_ENCRYPTION_KEYS = _keys["PASSEPORT_OIDC_CLES"]  # private JWK set (JSON)
+TRANSPARENCY_LOG_KEY = _keys["PASSEPORT_TRANSPARENCE_CLE"]  # Ed25519, Multikey
 
 # Identity providers of the holders' login (OpenID Connect, FranceConnect+ profile), as JSON:
 # {"franceconnect": {"label": "FranceConnect+", "issuer": "https://auth.franceconnect.gouv.fr/api/v2",

@@ -28,6 +28,23 @@ def _encryption_keys() -> str:
     return json.dumps(KeySet([rsa, ec]).as_dict(private=True))
 
 
+def _ed25519_multibase() -> str:
+    """An Ed25519 private key as Multikey (the transparency log's signing key)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
+    from passeport.documents.multikey import ED25519_PRIV, multibase_encode
+
+    raw = Ed25519PrivateKey.generate().private_bytes(
+        Encoding.Raw, PrivateFormat.Raw, NoEncryption()
+    )
+    return multibase_encode(ED25519_PRIV + raw)
+
+
 def _demo_signing_key() -> str:
     from joserfc.jwk import ECKey
 
@@ -42,6 +59,7 @@ GENERATORS = {
     "PASSEPORT_NIR_HMAC_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
     "PASSEPORT_NIR_ENC_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
     "PASSEPORT_OIDC_CLES": _encryption_keys,
+    "PASSEPORT_TRANSPARENCE_CLE": lambda: _ed25519_multibase(),
 }
 # Only for the demo identity provider (demo, tests): never required in production.
 DEMO_GENERATORS = {
