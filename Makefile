@@ -22,11 +22,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
-# Debian packages the tests need: PostgreSQL (throwaway cluster) and Chromium (browser tests).
+# Debian packages the tests need: PostgreSQL (throwaway cluster), Chromium (browser tests),
+# poppler's pdfsig and NSS's certutil (independent check of the PDF seals), Pango (WeasyPrint).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v npm >/dev/null || ! ( command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ); then \
-		echo "Installation des paquets système (postgresql, chromium, npm)…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium $$(command -v npm >/dev/null || echo npm) >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! command -v npm >/dev/null || ! command -v pdfsig >/dev/null || ! command -v certutil >/dev/null || ! ldconfig -p | grep -q libpangoft2 || ! ( command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ); then \
+		echo "Installation des paquets système (postgresql, chromium, npm, poppler-utils, libnss3-tools, pango)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium poppler-utils libnss3-tools libpangoft2-1.0-0 $$(command -v npm >/dev/null || echo npm) >/dev/null; \
 	fi
 
 demo: venv

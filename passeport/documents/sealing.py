@@ -1,0 +1,181 @@
+"""Sealing PDFs PAdES-B-LT with pyHanko, and checking a seal (no HTTP here).
+
+The operator's seal signs; an RFC 3161 timestamp dates the signature; the certificates and
+revocation information (CRL) needed to validate it later are embedded (the document
+security store), so that the seal can be checked years after, offline.
+
+Configuration (environment): ``PASSEPORT_SCEAU_P12`` and ``PASSEPORT_SCEAU_MOT_DE_PASSE``
+(the seal), ``PASSEPORT_SCEAU_RACINE`` (the trust anchor, PEM), ``PASSEPORT_HORODATAGE_URL``
+(the timestamp authority). Without them, outside production only, the demo PKI
+(``demo_pki``) and its local timestamp authority stand in; in production they are required.
+"""
+
+import functools
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import crl as asn1_crl
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers, timestamps
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from passeport.documents import demo_pki
+
+FIELD = "CachetPasseport"
+
+
+@dataclass(frozen=True)
+class SealSetup:
+    signer: signers.Signer
+    timestamper: timestamps.TimeStamper
+    trust_roots: tuple
+    crls: tuple
+    demo: bool
+    root_path: Path | None
+
+
+@functools.cache
+def setup() -> SealSetup:
+    p12 = os.environ.get("PASSEPORT_SCEAU_P12")
+    if p12:
+        password = os.environ.get("PASSEPORT_SCEAU_MOT_DE_PASSE", "").encode()
+        root = Path(os.environ["PASSEPORT_SCEAU_RACINE"])
+        return SealSetup(
+            signer=signers.SimpleSigner.load_pkcs12(p12, passphrase=password),
+            timestamper=timestamps.HTTPTimeStamper(os.environ["PASSEPORT_HORODATAGE_URL"]),
+            trust_roots=(load_cert_from_pemder(str(root)),),
+            crls=(),
+            demo=False,
+            root_path=root,
+        )
+    if settings.PRODUCTION:
+        raise ImproperlyConfigured("PASSEPORT_SCEAU_P12 manque : pas de cachet en production.")
+    pki = demo_pki.ensure(settings.VAR_DIR / "pki-demo")
+    root = load_cert_from_pemder(str(pki.root))
+    tsa_cert = load_cert_from_pemder(str(pki.tsa_cert))
+    return SealSetup(
+        signer=signers.SimpleSigner.load_pkcs12(str(pki.seal_p12), passphrase=pki.seal_password),
+        timestamper=DummyTimeStamper(
+            tsa_cert=tsa_cert,
+            tsa_key=load_private_key_from_pemder(str(pki.tsa_key), passphrase=None),
+            certs_to_embed=SimpleCertificateStore.from_certs([tsa_cert, root]),
+        ),
+        trust_roots=(root,),
+        crls=(asn1_crl.CertificateList.load(pki.crl.read_bytes()),),
+        demo=True,
+        root_path=pki.root,
+    )
+
+
+def _validation_context(s: SealSetup) -> ValidationContext:
+    return ValidationContext(
+        trust_roots=list(s.trust_roots),
+        crls=list(s.crls),
+        allow_fetching=not s.demo,
+        revocation_mode="hard-fail",
+    )
+
+
+def seal(pdf: bytes, reason: str = "Document émis par le Passeport") -> bytes:
+    """``pdf`` sealed PAdES-B-LT (signature, timestamp, validation data embedded)."""
+    s = setup()
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD,
+        reason=reason,
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        embed_validation_info=True,
+        use_pades_lta=False,
+        validation_context=_validation_context(s),
+    )
+    out = io.BytesIO()
+    signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        meta,
+        signer=s.signer,
+        timestamper=s.timestamper,
+        output=out,
+    )
+    return out.getvalue()
+
+
+@dataclass
+class SealCheck:
+    """What a verifier needs to say of a PDF's seal."""
+
+    signed: bool
+    intact: bool = False  # the signed bytes are unchanged
+    trusted: bool = False  # the signer chains to our trust anchor, not revoked
+    timestamped: bool = False
+    covers_whole_file: bool = False  # nothing but validation data added after the seal
+    signer: str = ""
+    reason: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return (
+            self.signed
+            and self.intact
+            and self.trusted
+            and self.timestamped
+            and (self.covers_whole_file)
+        )
+
+
+def check(pdf: bytes) -> SealCheck:
+    s = setup()
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is "not a sealed PDF"
+        return SealCheck(False, reason=f"PDF illisible : {exc}")
+    ours = [sig for sig in signatures if sig.field_name == FIELD]
+    if not ours:
+        return SealCheck(False, reason="aucun cachet du Passeport dans ce PDF")
+    sig = ours[-1]
+    try:
+        # Long-term: the certificates and CRLs come from the document itself (its DSS),
+        # only the trust anchor from us; nothing is fetched.
+        context = DocumentSecurityStore.read_dss(reader).as_validation_context(
+            {
+                "trust_roots": list(s.trust_roots),
+                "allow_fetching": False,
+                "revocation_mode": "hard-fail",
+            }
+        )
+        status = validate_pdf_signature(
+            sig,
+            signer_validation_context=context,
+            ts_validation_context=context,
+            key_usage_settings=KeyUsageConstraints(key_usage={"non_repudiation"}),
+        )
+    except Exception as exc:  # noqa: BLE001 - a broken seal is a verdict, not a crash
+        return SealCheck(True, reason=f"cachet invérifiable : {exc}")
+    coverage = getattr(status.coverage, "name", str(status.coverage))
+    level = getattr(status.modification_level, "name", "")
+    untouched = (
+        coverage == "ENTIRE_FILE"
+        or (coverage == "ENTIRE_REVISION" and level in ("NONE", "LTA_UPDATES"))
+    ) and status.docmdp_ok is not False
+    return SealCheck(
+        signed=True,
+        intact=bool(status.intact and status.valid),
+        trusted=bool(status.trusted),
+        timestamped=status.timestamp_validity is not None
+        and bool(status.timestamp_validity.intact and status.timestamp_validity.trusted),
+        covers_whole_file=bool(untouched),
+        signer=status.signing_cert.subject.human_friendly,
+        reason="" if status.bottom_line else str(status.summary()),
+    )

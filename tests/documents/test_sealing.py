@@ -1,0 +1,110 @@
+"""PAdES-B-LT seals with the demo PKI: checked by us and, independently, by poppler's
+``pdfsig`` given the demo root; every kind of tampering gets its verdict."""
+
+import io
+import shutil
+import subprocess
+
+import pytest
+import weasyprint
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+
+from passeport.documents import demo_pki, sealing
+
+
+@pytest.fixture(scope="module")
+def pdf() -> bytes:
+    return weasyprint.HTML(string="<h1>CV de démonstration</h1><p>Garanti</p>").write_pdf()
+
+
+@pytest.fixture(scope="module")
+def sealed(pdf) -> bytes:
+    return sealing.seal(pdf)
+
+
+def test_a_sealed_pdf_is_valid_trusted_timestamped_and_long_term(sealed):
+    result = sealing.check(sealed)
+    assert result.valid, result
+    assert "Cachet DÉMONSTRATION" in result.signer
+    root = PdfFileReader(io.BytesIO(sealed)).root
+    assert "/DSS" in root  # certificates and CRL embedded: B-LT
+    assert root["/DSS"]["/CRLs"]
+
+
+def test_pdfsig_validates_the_seal_with_the_demo_root(sealed, tmp_path):
+    assert shutil.which("pdfsig") and shutil.which("certutil"), "make system-deps les installe"
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    root = sealing.setup().root_path
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+    subprocess.run(
+        ["certutil", "-A", "-d", f"sql:{nss}", "-n", "racine-demo", "-t", "CT,C,C", "-i", root],
+        check=True,
+    )
+    path = tmp_path / "cv.pdf"
+    path.write_bytes(sealed)
+    out = subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Signature Validation: Signature is Valid." in out.stdout
+    assert "Certificate Validation: Certificate is Trusted." in out.stdout
+    tampered = tmp_path / "modifie.pdf"
+    data = bytearray(sealed)
+    position = sealed.index(b"/Producer")
+    data[position + 1] = ord("p")
+    tampered.write_bytes(bytes(data))
+    out = subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{nss}", str(tampered)], capture_output=True, text=True
+    )
+    assert "Signature is Valid." not in out.stdout
+
+
+def test_one_changed_byte_breaks_the_seal(sealed):
+    data = bytearray(sealed)
+    data[sealed.index(b"/Producer") + 1] = ord("p")
+    result = sealing.check(bytes(data))
+    assert result.signed and not result.intact and not result.valid
+
+
+def test_an_appended_incremental_update_is_detected(sealed):
+    writer = IncrementalPdfFileWriter(io.BytesIO(sealed))
+    writer.root["/Lang"] = generic.pdf_string("en")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    result = sealing.check(out.getvalue())
+    assert result.intact and not result.covers_whole_file and not result.valid
+
+
+def test_a_seal_by_another_certificate_is_not_trusted(pdf, tmp_path):
+    other = demo_pki.ensure(tmp_path / "autre-pki")
+    signer = signers.SimpleSigner.load_pkcs12(str(other.seal_p12), passphrase=other.seal_password)
+    out = io.BytesIO()
+    signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        signers.PdfSignatureMetadata(field_name=sealing.FIELD),
+        signer=signer,
+        output=out,
+    )
+    result = sealing.check(out.getvalue())
+    assert result.signed and not result.trusted and not result.valid
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"%PDF-1.7\n", "PDF illisible"),
+        (b"pas un PDF", "PDF illisible"),
+    ],
+)
+def test_what_is_not_a_sealed_pdf_says_so(data, reason):
+    result = sealing.check(data)
+    assert not result.signed and result.reason.startswith(reason)
+
+
+def test_an_unsealed_pdf_has_no_seal(pdf):
+    assert sealing.check(pdf).reason == "aucun cachet du Passeport dans ce PDF"
