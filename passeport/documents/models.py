@@ -1,4 +1,5 @@
-"""The transparency log of issued documents (RFC 9162 style, JSON signed tree heads)."""
+"""CVs composed by holders, the documents the passport issues (registry), and the
+transparency log of issued documents (RFC 9162 style, JSON signed tree heads)."""
 
 from django.db import models
 
@@ -36,3 +37,71 @@ class TreeHead(models.Model):
 
     def __str__(self) -> str:
         return f"taille {self.size}"
+
+
+class CvTemplate(models.TextChoices):
+    CLASSIQUE = "classique", "Classique"
+    COMPACT = "compact", "Compact"
+
+
+class Cv(models.Model):
+    """A CV being composed: a draft, edited freely; issuing freezes a version of it."""
+
+    holder = models.ForeignKey(
+        "identity.Holder", on_delete=models.CASCADE, related_name="cvs", verbose_name="titulaire"
+    )
+    title = models.CharField("titre", max_length=200)
+    summary = models.TextField("présentation", max_length=2000, blank=True)
+    email = models.EmailField("courriel", blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    city = models.CharField("ville", max_length=100, blank=True)
+    template = models.CharField(
+        "modèle", max_length=20, choices=CvTemplate.choices, default=CvTemplate.CLASSIQUE
+    )
+    # The chosen items, in order: [{"source": "certification" | "declare", "pk": …}]
+    items = models.JSONField("éléments", default=list, blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "CV"
+        verbose_name_plural = "CV"
+        ordering = ["-updated_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IssuedDocument(models.Model):
+    """The registry: every sealed document the passport issued, frozen."""
+
+    class Kind(models.TextChoices):
+        CV = "cv", "CV"
+        ATTESTATION = "attestation", "Attestation de certification"
+
+    holder = models.ForeignKey(
+        "identity.Holder", on_delete=models.PROTECT, related_name="issued_documents"
+    )
+    kind = models.CharField("nature", max_length=20, choices=Kind.choices)
+    cv = models.ForeignKey(Cv, on_delete=models.SET_NULL, null=True, blank=True)
+    version = models.PositiveIntegerField("version", default=1)
+    title = models.CharField("titre", max_length=200)
+    credential_id = models.CharField("identifiant de l'attestation", max_length=100, unique=True)
+    credential = models.JSONField("attestation vérifiable (VC)")
+    sha256 = models.CharField("empreinte du PDF", max_length=64, unique=True)
+    stored_name = models.CharField(max_length=255, editable=False)
+    status_index = models.PositiveIntegerField("index de statut", unique=True)
+    log_index = models.PositiveBigIntegerField("rang au journal de transparence")
+    issued_at = models.DateTimeField("émis le")
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "document émis"
+        verbose_name_plural = "registre des documents émis"
+        ordering = ["-issued_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.title} v{self.version}"

@@ -28,6 +28,9 @@ NIR_HMAC_KEY = _keys["PASSEPORT_NIR_HMAC_KEY"]
 NIR_ENC_KEY = _keys["PASSEPORT_NIR_ENC_KEY"]
 OIDC_ENCRYPTION_KEYS = _keys["PASSEPORT_OIDC_CLES"]  # private JWK set (JSON)
 TRANSPARENCY_LOG_KEY = _keys["PASSEPORT_TRANSPARENCE_CLE"]  # Ed25519, Multikey
+CREDENTIAL_KEY = _keys["PASSEPORT_VC_CLE"]  # Ed25519, Multikey: signs the issued VCs
+# The public address of the service: QR codes and links printed on issued documents.
+PUBLIC_URL = os.environ.get("PASSEPORT_URL_PUBLIQUE", "http://127.0.0.1:8000").rstrip("/")
 
 # Identity providers of the holders' login (OpenID Connect, FranceConnect+ profile), as JSON:
 # {"franceconnect": {"label": "FranceConnect+", "issuer": "https://auth.franceconnect.gouv.fr/api/v2",
@@ -183,6 +186,11 @@ STORAGES = {
     "attestations": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(VAR_DIR / "attestations"), "file_permissions_mode": 0o600},
+    },
+    # Issued (sealed) documents: private, served to their holder and through share links.
+    "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "documents"), "file_permissions_mode": 0o600},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

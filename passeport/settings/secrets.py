@@ -60,6 +60,7 @@ GENERATORS = {
     "PASSEPORT_NIR_ENC_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
     "PASSEPORT_OIDC_CLES": _encryption_keys,
     "PASSEPORT_TRANSPARENCE_CLE": lambda: _ed25519_multibase(),
+    "PASSEPORT_VC_CLE": lambda: _ed25519_multibase(),
 }
 # Only for the demo identity provider (demo, tests): never required in production.
 DEMO_GENERATORS = {

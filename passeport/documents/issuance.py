@@ -1,0 +1,179 @@
+"""Issuing a CV: freeze its content, render, seal, sign, register, log (no HTTP here).
+
+One issuance = a W3C VC 2.0 of the CV's content (each item with ``garanti`` or ``declare``
+and its provenance), signed ``eddsa-rdfc-2022`` with a revocation status entry; a PDF
+rendered by WeasyPrint from the chosen template, with a QR code and the short URL of the
+verification page, the VC attached as ``cv.json``; the PDF sealed PAdES-B-LT; the document
+recorded in the registry and its hash appended to the transparency log. A new version of a
+CV supersedes the previous one.
+"""
+
+import base64
+import hashlib
+import io
+import json
+import uuid
+from pathlib import Path
+
+import dsfr
+import qrcode
+import qrcode.image.svg
+import weasyprint
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from passeport.documents import multikey, sealing, transparency, vc_model
+from passeport.documents.models import Cv, IssuedDocument
+from passeport.records import timeline
+
+FONTS = Path(dsfr.__file__).parent / "static" / "dsfr" / "dist" / "fonts"
+
+
+class IssueError(ValueError):
+    pass
+
+
+def storage():
+    return storages["documents"]
+
+
+def _issuer() -> str:
+    return settings.PUBLIC_URL + "/emetteur"
+
+
+def _key():
+    return multikey.private_key(settings.CREDENTIAL_KEY)
+
+
+def verify_url(credential_id: str) -> str:
+    return f"{settings.PUBLIC_URL}/v/{credential_id.removeprefix('urn:uuid:')}"
+
+
+def status_list_url() -> str:
+    return f"{settings.PUBLIC_URL}/statuts/revocation"
+
+
+def selected_entries(cv: Cv) -> list[timeline.Entry]:
+    """The CV's items, in its order, among the holder's current items (hidden ones out)."""
+    entries = {(e.source, e.pk): e for e in timeline.timeline(cv.holder) if not e.hidden}
+    return [entries[(i["source"], i["pk"])] for i in cv.items if (i["source"], i["pk"]) in entries]
+
+
+def _period(entry: timeline.Entry) -> str:
+    start = entry.start.strftime("%m/%Y")
+    return f"{start} – {entry.end.strftime('%m/%Y')}" if entry.end else _("depuis %s") % start
+
+
+def credential_document(cv: Cv, entries: list[timeline.Entry], credential_id: str, index: int):
+    holder = cv.holder
+    return {
+        "@context": [vc_model.V2],
+        "id": credential_id,
+        "type": ["VerifiableCredential", "urn:passeport:CurriculumVitae"],
+        "name": cv.title,
+        "validFrom": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "credentialSubject": {
+            "name": f"{' '.join(filter(None, (holder.first_name1, holder.first_name2)))} "
+            f"{holder.usage_name or holder.birth_name}",
+            "urn:passeport:items": [
+                {
+                    "name": e.title,
+                    "description": e.subtitle,
+                    "urn:passeport:kind": e.kind,
+                    "urn:passeport:trust": e.trust,
+                    "urn:passeport:origin": e.origin,
+                    "urn:passeport:start": e.start.isoformat(),
+                    "urn:passeport:end": e.end.isoformat() if e.end else "",
+                }
+                for e in entries
+            ],
+        },
+        "credentialStatus": {
+            "id": f"{status_list_url()}#{index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": str(index),
+            "statusListCredential": status_list_url(),
+        },
+    }
+
+
+def _qr_data_uri(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=1)
+    out = io.BytesIO()
+    image.save(out)
+    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def render_pdf(cv: Cv, entries: list[timeline.Entry], credential: dict) -> bytes:
+    url = verify_url(credential["id"])
+    groups: dict[str, list] = {}
+    for e in entries:
+        groups.setdefault(e.kind_label, []).append(
+            {
+                "title": e.title,
+                "subtitle": e.subtitle,
+                "guaranteed": e.guaranteed,
+                "origin": e.origin,
+                "period": _period(e),
+            }
+        )
+    html = render_to_string(
+        f"documents/cv_{cv.template}.html",
+        {
+            "cv": cv,
+            "holder_name": credential["credentialSubject"]["name"],
+            "contacts": [v for v in (cv.email, cv.phone, cv.city) if v],
+            "groups": [{"label": k, "items": v} for k, v in groups.items()],
+            "verify_url": url,
+            "qr": _qr_data_uri(url),
+            "fonts": FONTS.as_uri(),
+        },
+    )
+    attachment = weasyprint.Attachment(
+        string=json.dumps(credential, ensure_ascii=False, indent=2),
+        name="cv.json",
+        description="Attestation vérifiable (W3C VC 2.0) du contenu de ce CV",
+    )
+    return weasyprint.HTML(string=html, base_url=str(FONTS)).write_pdf(attachments=[attachment])
+
+
+def issue_cv(cv: Cv) -> IssuedDocument:
+    entries = selected_entries(cv)
+    if not entries:
+        raise IssueError(_("Choisissez au moins un élément de votre parcours."))
+    credential_id = f"urn:uuid:{uuid.uuid4()}"
+    with transaction.atomic():
+        index = (IssuedDocument.objects.aggregate(m=Max("status_index"))["m"] or 0) + 1
+        credential = vc_model.issue(
+            credential_document(cv, entries, credential_id, index), _key(), _issuer()
+        )
+        pdf = sealing.seal(render_pdf(cv, entries, credential), reason="CV émis par le Passeport")
+        now = timezone.now()
+        sha256 = hashlib.sha256(pdf).hexdigest()
+        entry = transparency.append(sha256, credential_id, now)
+        name = storage().save(f"{uuid.uuid4().hex}.pdf", ContentFile(pdf))
+        previous = IssuedDocument.objects.filter(cv=cv, superseded_by=None).order_by("-version")
+        last = previous.first()
+        document = IssuedDocument.objects.create(
+            holder=cv.holder,
+            kind=IssuedDocument.Kind.CV,
+            cv=cv,
+            version=(last.version + 1) if last else 1,
+            title=cv.title,
+            credential_id=credential_id,
+            credential=credential,
+            sha256=sha256,
+            stored_name=name,
+            status_index=index,
+            log_index=entry.index,
+            issued_at=now,
+        )
+        previous.exclude(pk=document.pk).update(superseded_by=document)
+    return document
