@@ -48,6 +48,10 @@ class Entry:
         return KINDS[self.kind]
 
     @property
+    def trust_label(self) -> str:
+        return TrustLevel(self.trust).label
+
+    @property
     def guaranteed(self) -> bool:
         return self.trust == TrustLevel.GUARANTEED
 

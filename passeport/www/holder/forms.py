@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from passeport.documents.models import Cv
 from passeport.records.attestations import max_bytes
 from passeport.records.models import DeclaredItem, DeclaredKind
 from passeport.records.timeline import KINDS
@@ -77,3 +78,38 @@ class TimelineFilterForm(_Dsfr, forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._style()
+
+
+class CvForm(_Dsfr, forms.ModelForm):
+    """A CV draft: its texts, its template, and the items it shows (in timeline order)."""
+
+    elements = forms.MultipleChoiceField(
+        label=_("Éléments à faire figurer"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Les éléments masqués de vos documents ne sont pas proposés."),
+    )
+
+    class Meta:
+        model = Cv
+        fields = ["title", "summary", "email", "phone", "city", "template"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, entries=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["elements"].choices = [
+            (f"{e.source}:{e.pk}", f"{e.title} ({e.kind_label}, {e.trust_label})") for e in entries
+        ]
+        if self.instance.pk and not self.is_bound:
+            self.initial["elements"] = [f"{i['source']}:{i['pk']}" for i in self.instance.items]
+        self._style()
+        self.fields["elements"].widget.attrs.pop("class", None)
+
+    def save(self, commit: bool = True) -> Cv:
+        cv = super().save(commit=False)
+        cv.items = [
+            {"source": value.split(":")[0], "pk": int(value.split(":")[1])}
+            for value in self.cleaned_data["elements"]
+        ]
+        if commit:
+            cv.save()
+        return cv

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from passeport.www.holder import views
+from passeport.www.holder import cv_views, views
 
 urlpatterns = [
     path("connexion/", views.login_page, name="titulaire-connexion"),
@@ -36,6 +36,11 @@ urlpatterns = [
     path("mon-passeport/<slug:source>/<int:pk>/masquer/", views.hide, name="masquer"),
     path("bienvenue/", views.welcome, name="bienvenue"),
     path("bienvenue/visite/", views.tour, name="visite"),
+    path("mes-cv/", cv_views.cv_list, name="mes-cv"),
+    path("mes-cv/nouveau/", cv_views.cv_edit, name="cv-nouveau"),
+    path("mes-cv/<int:pk>/", cv_views.cv_edit, name="cv-modifier"),
+    path("mes-cv/<int:pk>/emettre/", cv_views.cv_issue, name="cv-emettre"),
+    path("mes-cv/documents/<int:pk>.pdf", cv_views.issued_download, name="document-emis"),
     path("mes-donnees/", views.my_data, name="mes-donnees"),
     path("mes-donnees/mon-passeport.json", views.my_data_download, name="mes-donnees-export"),
 ]

@@ -1,0 +1,80 @@
+"""« Mes CV »: compose CVs, issue sealed versions, download them (thin: ``documents``)."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from passeport.documents import issuance
+from passeport.documents.models import Cv, IssuedDocument
+from passeport.records import timeline
+from passeport.www.holder.forms import CvForm
+from passeport.www.holder.views import holder_required
+
+
+def _entries(holder):
+    return [e for e in timeline.timeline(holder) if not e.hidden]
+
+
+@require_GET
+@holder_required
+def cv_list(request: HttpRequest) -> HttpResponse:
+    holder = request.holder_account.holder
+    cvs = Cv.objects.filter(holder=holder)
+    issued = IssuedDocument.objects.filter(holder=holder, kind=IssuedDocument.Kind.CV)
+    by_cv: dict[int, list] = {}
+    for document in issued.order_by("-version"):
+        by_cv.setdefault(document.cv_id, []).append(document)
+    rows = [{"cv": cv, "issued": by_cv.get(cv.pk, [])} for cv in cvs]
+    return render(request, "www/holder/mes-cv.html", {"title": _("Mes CV"), "rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@holder_required
+def cv_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    holder = request.holder_account.holder
+    cv = get_object_or_404(Cv, holder=holder, pk=pk) if pk else Cv(holder=holder)
+    form = CvForm(request.POST or None, instance=cv, entries=_entries(holder))
+    if request.method == "POST" and form.is_valid():
+        cv = form.save()
+        messages.success(
+            request, _("Le brouillon « %(title)s » est enregistré.") % {"title": cv.title}
+        )
+        return redirect("www:mes-cv")
+    title = _("Modifier le CV") if pk else _("Nouveau CV")
+    status = 400 if form.is_bound else 200
+    return render(request, "www/holder/cv.html", {"title": title, "form": form}, status=status)
+
+
+@require_POST
+@holder_required
+def cv_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    cv = get_object_or_404(Cv, holder=request.holder_account.holder, pk=pk)
+    try:
+        document = issuance.issue_cv(cv)
+    except issuance.IssueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("La version %(version)s de « %(title)s » est émise et scellée.")
+            % {"version": document.version, "title": document.title},
+        )
+    return redirect("www:mes-cv")
+
+
+@require_GET
+@holder_required
+def issued_download(request: HttpRequest, pk: int) -> HttpResponse:
+    document = IssuedDocument.objects.filter(holder=request.holder_account.holder, pk=pk).first()
+    if document is None:
+        raise Http404
+    response = FileResponse(
+        issuance.storage().open(document.stored_name, "rb"),
+        as_attachment=True,
+        filename=f"CV - {document.title} - v{document.version}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
