@@ -105,3 +105,26 @@ class IssuedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.title} v{self.version}"
+
+
+class ShareLink(models.Model):
+    """A link to an issued document, given by its holder: an unguessable token (only its
+    hash is stored), an expiry, an optional access code, revocable at any moment."""
+
+    document = models.ForeignKey(IssuedDocument, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    label = models.CharField("destinataire ou usage", max_length=100, blank=True)
+    expires_at = models.DateTimeField("expire le")
+    access_code = models.CharField("code d'accès (haché)", max_length=200, blank=True)
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+    views = models.PositiveIntegerField("consultations", default=0)
+    failed_codes = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "lien de partage"
+        verbose_name_plural = "liens de partage"
+        ordering = ["-created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"lien {self.pk} — {self.document}"

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="accueil"),
     path("certificateur/", include("passeport.www.certifier.urls")),
     path("", include("passeport.www.holder.urls")),
+    path("", include("passeport.www.verification.urls")),
 ]

@@ -3,11 +3,12 @@
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from passeport.documents import issuance
-from passeport.documents.models import Cv, IssuedDocument
+from passeport.documents import issuance, sharing
+from passeport.documents.models import Cv, IssuedDocument, ShareLink
 from passeport.records import timeline
 from passeport.www.holder.forms import CvForm
 from passeport.www.holder.views import holder_required
@@ -23,11 +24,13 @@ def cv_list(request: HttpRequest) -> HttpResponse:
     holder = request.holder_account.holder
     cvs = Cv.objects.filter(holder=holder)
     issued = IssuedDocument.objects.filter(holder=holder, kind=IssuedDocument.Kind.CV)
+    issued = issued.prefetch_related("links")
     by_cv: dict[int, list] = {}
     for document in issued.order_by("-version"):
         by_cv.setdefault(document.cv_id, []).append(document)
     rows = [{"cv": cv, "issued": by_cv.get(cv.pk, [])} for cv in cvs]
-    return render(request, "www/holder/mes-cv.html", {"title": _("Mes CV"), "rows": rows})
+    context = {"title": _("Mes CV"), "rows": rows, "durations": sharing.DURATIONS}
+    return render(request, "www/holder/mes-cv.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -78,3 +81,42 @@ def issued_download(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _own_document(request, pk: int) -> IssuedDocument:
+    document = IssuedDocument.objects.filter(holder=request.holder_account.holder, pk=pk).first()
+    if document is None:
+        raise Http404
+    return document
+
+
+@require_POST
+@holder_required
+def share_create(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _own_document(request, pk)
+    try:
+        days = int(request.POST.get("duree", "30"))
+        token = sharing.create(
+            document, days, request.POST.get("code", "").strip(), request.POST.get("libelle", "")
+        )
+    except ValueError:
+        messages.error(request, _("Durée de partage non proposée."))
+        return redirect("www:mes-cv")
+    url = request.build_absolute_uri(reverse("www:partage", args=[token]))
+    messages.success(
+        request,
+        _("Lien de partage créé (à copier maintenant, il ne sera plus affiché) : %(url)s")
+        % {"url": url},
+    )
+    return redirect("www:mes-cv")
+
+
+@require_POST
+@holder_required
+def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    link = ShareLink.objects.filter(document__holder=request.holder_account.holder, pk=pk).first()
+    if link is None:
+        raise Http404
+    sharing.revoke(link)
+    messages.success(request, _("Le lien de partage est révoqué."))
+    return redirect("www:mes-cv")
