@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from passeport.documents import multikey, sealing, transparency, vc_model
+from passeport.documents import multikey, sealing, status_list, transparency, vc_model
 from passeport.documents.models import Cv, IssuedDocument
 from passeport.records import timeline
 
@@ -177,3 +177,25 @@ def issue_cv(cv: Cv) -> IssuedDocument:
         )
         previous.exclude(pk=document.pk).update(superseded_by=document)
     return document
+
+
+def revoke(document: IssuedDocument) -> None:
+    """The holder withdraws an issued document: the registry and the published revocation
+    list say so from now on (its share links show « révoqué »)."""
+    if document.revoked_at is None:
+        document.revoked_at = timezone.now()
+        document.save(update_fields=["revoked_at"])
+
+
+def revocation_list() -> dict:
+    """The revocation status list every issued VC points to, signed now from the registry."""
+    bits = status_list.new_bits(
+        max(
+            status_list.MIN_ENTRIES,
+            (IssuedDocument.objects.aggregate(m=Max("status_index"))["m"] or 0) + 1,
+        )
+    )
+    revoked = IssuedDocument.objects.exclude(revoked_at=None).values_list("status_index", flat=True)
+    for index in revoked:
+        status_list.set_bit(bits, index)
+    return status_list.list_credential(status_list_url(), "revocation", bits, _key(), _issuer())

@@ -149,3 +149,16 @@ def test_the_verification_api_and_cli(issued, tmp_path):
     with pytest.raises(SystemExit) as exited:
         call_command("verifier", str(path))
     assert exited.value.code == 1
+
+
+def test_the_holder_revokes_a_document_and_the_published_list_says_so(issued):
+    from passeport.documents import status_list
+
+    client, document = issued
+    client.post(reverse("www:document-revoquer", args=[document.pk]))
+    document.refresh_from_db()
+    assert document.revoked_at is not None
+    published = Client().get("/statuts/revocation").json()
+    status = status_list.status_of(document.credential, lambda url: published)
+    assert status == {"revocation": True}
+    assert verification.verify_credential(document.credential).verdict == "révoqué"

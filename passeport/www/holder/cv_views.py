@@ -120,3 +120,16 @@ def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     sharing.revoke(link)
     messages.success(request, _("Le lien de partage est révoqué."))
     return redirect("www:mes-cv")
+
+
+@require_POST
+@holder_required
+def issued_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _own_document(request, pk)
+    issuance.revoke(document)
+    messages.success(
+        request,
+        _("La version %(version)s de « %(title)s » est révoquée : toute vérification le dira.")
+        % {"version": document.version, "title": document.title},
+    )
+    return redirect("www:mes-cv")

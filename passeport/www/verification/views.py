@@ -1,7 +1,7 @@
 """Public pages (no login): verification of a document, share links, the QR code target.
 Thin: ``documents.verification`` and ``documents.sharing`` do the work."""
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -73,3 +73,11 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
         )
     result = verification.verify_registered(document)
     return _verdict_page(request, result, token=token, protected=bool(link.access_code))
+
+
+@require_GET
+def revocation_list(request: HttpRequest) -> JsonResponse:
+    """The revocation status list of our VCs (``statusListCredential``), signed."""
+    response = JsonResponse(issuance.revocation_list())
+    response["Cache-Control"] = "public, max-age=300"
+    return response
