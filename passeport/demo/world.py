@@ -70,6 +70,7 @@ class DemoWorld:
     admin: StaffAccount
     token: str
     example: synthetic.Person
+    cv_path: Path | None = None
 
 
 def build(
@@ -97,6 +98,7 @@ def build(
     flux = synthetic.demo_flux(register, codes, passages, seed, f"DEMO-{tag}", stranger)
     deposit, reused = _deposit(folder, depositor, certifier, flux, tag, process_now, say)
     spare = _spare_flux(folder, depositor, certifier, register, codes)
+    cv_path = _demo_cv(folder, say)
     return DemoWorld(
         folder=folder,
         certifier=certifier,
@@ -110,7 +112,41 @@ def build(
         admin=admin,
         token=token,
         example=flux.example,
+        cv_path=cv_path,
     )
+
+
+def _demo_cv(folder: Path, say: Callable[[str], None]) -> Path | None:
+    """A sealed CV of the first holder with certifications, written with the demo root
+    certificate to ``folder`` (issued once, then found again)."""
+    import shutil
+
+    from passeport.documents import issuance, sealing
+    from passeport.documents.models import Cv, IssuedDocument
+    from passeport.identity.models import Holder
+    from passeport.records import timeline
+
+    holder = Holder.objects.filter(certifications__isnull=False).order_by("pk").first()
+    if holder is None:
+        return None
+    cv, created = Cv.objects.get_or_create(
+        holder=holder,
+        title="CV de démonstration",
+        defaults={"summary": "CV émis et scellé par la démonstration du Passeport."},
+    )
+    if created:
+        cv.items = [{"source": e.source, "pk": e.pk} for e in timeline.timeline(holder)]
+        cv.save()
+    document = IssuedDocument.objects.filter(cv=cv, superseded_by=None).first()
+    if document is None:
+        say("CV de démonstration : émission (rendu, cachet, registre, journal)…")
+        document = issuance.issue_cv(cv)
+    path = folder / "cv-demo.pdf"
+    path.write_bytes(issuance.storage().open(document.stored_name).read())
+    root = sealing.setup().root_path
+    if root:
+        shutil.copyfile(root, folder / "racine-demo.pem")
+    return path
 
 
 def _write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:

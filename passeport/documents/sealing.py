@@ -12,6 +12,7 @@ Configuration (environment): ``PASSEPORT_SCEAU_P12`` and ``PASSEPORT_SCEAU_MOT_D
 
 import functools
 import io
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,8 @@ def setup() -> SealSetup:
     if settings.PRODUCTION:
         raise ImproperlyConfigured("PASSEPORT_SCEAU_P12 manque : pas de cachet en production.")
     pki = demo_pki.ensure(settings.VAR_DIR / "pki-demo")
+    # The demo CRL is given, not fetched: pyHanko's warning about it says nothing useful.
+    logging.getLogger("pyhanko.sign.signers.pdf_signer").setLevel(logging.ERROR)
     root = load_cert_from_pemder(str(pki.root))
     tsa_cert = load_cert_from_pemder(str(pki.tsa_cert))
     return SealSetup(
