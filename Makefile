@@ -45,6 +45,7 @@ lint: venv
 bench: venv system-deps
 	scripts/with-postgres.sh $(BIN)/python bench/accrochage.py
 	scripts/with-postgres.sh $(BIN)/python bench/parcours.py
+	scripts/with-postgres.sh $(BIN)/python bench/documents.py
 
 clean:
 	rm -rf $(VENV) var build passeport/certifiers/_leaves.c passeport/certifiers/_leaves.*.so

@@ -137,7 +137,10 @@ class SealCheck:
         )
 
 
-def check(pdf: bytes) -> SealCheck:
+def check(pdf: bytes, *, known_bytes: bool = False) -> SealCheck:
+    """``known_bytes``: these exact bytes are in our registry (SHA-256), so nothing was
+    appended since we sealed them; pyHanko's analysis of later revisions (the costliest
+    step) is skipped. Any other file gets it in full."""
     s = setup()
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
@@ -163,6 +166,7 @@ def check(pdf: bytes) -> SealCheck:
             signer_validation_context=context,
             ts_validation_context=context,
             key_usage_settings=KeyUsageConstraints(key_usage={"non_repudiation"}),
+            skip_diff=known_bytes,
         )
     except Exception as exc:  # noqa: BLE001 - a broken seal is a verdict, not a crash
         return SealCheck(True, reason=f"cachet invérifiable : {exc}")
@@ -170,7 +174,7 @@ def check(pdf: bytes) -> SealCheck:
     level = getattr(status.modification_level, "name", "")
     untouched = (
         coverage == "ENTIRE_FILE"
-        or (coverage == "ENTIRE_REVISION" and level in ("NONE", "LTA_UPDATES"))
+        or (coverage == "ENTIRE_REVISION" and (known_bytes or level in ("NONE", "LTA_UPDATES")))
     ) and status.docmdp_ok is not False
     return SealCheck(
         signed=True,

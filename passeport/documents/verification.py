@@ -67,7 +67,8 @@ def verify_pdf(data: bytes) -> Verdict:
     if not data.startswith(b"%PDF-"):
         result.add("fichier", False, "ce fichier n'est pas un PDF")
         return result
-    seal = sealing.check(data)
+    document = IssuedDocument.objects.filter(sha256=hashlib.sha256(data).hexdigest()).first()
+    seal = sealing.check(data, known_bytes=document is not None)
     if not result.add("cachet présent", seal.signed, seal.reason):
         return result
     if not result.add("cachet intact", seal.intact and seal.covers_whole_file, seal.reason):
@@ -76,7 +77,6 @@ def verify_pdf(data: bytes) -> Verdict:
     if not result.add("certificat de l'opérateur", seal.trusted, seal.signer):
         return result
     result.add("horodatage", seal.timestamped)
-    document = IssuedDocument.objects.filter(sha256=hashlib.sha256(data).hexdigest()).first()
     if not result.add("inscrit au registre", document is not None):
         result.verdict = MODIFIED  # sealed by us, but these are not the bytes we issued
         return result
