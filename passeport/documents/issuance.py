@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from passeport.documents import multikey, sealing, status_list, transparency, vc_model
 from passeport.documents.models import Cv, IssuedDocument
 from passeport.records import timeline
+from passeport.records.models import CertificationItem
 
 FONTS = Path(dsfr.__file__).parent / "static" / "dsfr" / "dist" / "fonts"
 
@@ -111,7 +112,9 @@ def _qr_data_uri(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()
 
 
-def render_pdf(cv: Cv, entries: list[timeline.Entry], credential: dict) -> bytes:
+def render_pdf(
+    cv: Cv, entries: list[timeline.Entry], credential: dict, template: str | None = None
+) -> bytes:
     url = verify_url(credential["id"])
     groups: dict[str, list] = {}
     for e in entries:
@@ -125,7 +128,7 @@ def render_pdf(cv: Cv, entries: list[timeline.Entry], credential: dict) -> bytes
             }
         )
     html = render_to_string(
-        f"documents/cv_{cv.template}.html",
+        f"documents/cv_{template or cv.template}.html",
         {
             "cv": cv,
             "holder_name": credential["credentialSubject"]["name"],
@@ -148,25 +151,60 @@ def issue_cv(cv: Cv) -> IssuedDocument:
     entries = selected_entries(cv)
     if not entries:
         raise IssueError(_("Choisissez au moins un élément de votre parcours."))
+    return _issue(
+        cv.holder,
+        IssuedDocument.Kind.CV,
+        cv.title,
+        lambda cid, index: credential_document(cv, entries, cid, index),
+        lambda credential: render_pdf(cv, entries, credential),
+        cv=cv,
+    )
+
+
+def issue_attestation(item: CertificationItem) -> IssuedDocument:
+    """A sealed attestation of one guaranteed certification (PDF + VC), same machinery."""
+    entry = next(
+        e for e in timeline.timeline(item.holder)
+        if e.source == timeline.CERTIFICATION and e.pk == item.pk
+    )  # fmt: skip
+    title = _("Attestation : %(title)s") % {"title": entry.title}
+
+    def document(credential_id: str, index: int) -> dict:
+        vc = credential_document(Cv(holder=item.holder, title=title), [entry], credential_id, index)
+        vc["type"] = ["VerifiableCredential", "urn:passeport:CertificationAttestation"]
+        vc["credentialSubject"]["urn:passeport:items"][0].update(
+            {"urn:passeport:code": f"{item.cert_type} {item.code}"}
+        )
+        return vc
+
+    def render(credential: dict) -> bytes:
+        cv = Cv(holder=item.holder, title=title, template="classique")
+        return render_pdf(cv, [entry], credential, template="attestation")
+
+    return _issue(item.holder, IssuedDocument.Kind.ATTESTATION, title, document, render)
+
+
+def _issue(holder, kind, title, build, render, cv: Cv | None = None) -> IssuedDocument:
+    """VC signed, PDF rendered and sealed, registered and logged; one transaction."""
     credential_id = f"urn:uuid:{uuid.uuid4()}"
     with transaction.atomic():
         index = (IssuedDocument.objects.aggregate(m=Max("status_index"))["m"] or 0) + 1
-        credential = vc_model.issue(
-            credential_document(cv, entries, credential_id, index), _key(), _issuer()
-        )
-        pdf = sealing.seal(render_pdf(cv, entries, credential), reason="CV émis par le Passeport")
+        credential = vc_model.issue(build(credential_id, index), _key(), _issuer())
+        pdf = sealing.seal(render(credential), reason=str(_("Document émis par le Passeport")))
         now = timezone.now()
         sha256 = hashlib.sha256(pdf).hexdigest()
         entry = transparency.append(sha256, credential_id, now)
         name = storage().save(f"{uuid.uuid4().hex}.pdf", ContentFile(pdf))
-        previous = IssuedDocument.objects.filter(cv=cv, superseded_by=None).order_by("-version")
-        last = previous.first()
+        previous = IssuedDocument.objects.none()
+        if cv is not None:
+            previous = IssuedDocument.objects.filter(cv=cv, superseded_by=None)
+        last = previous.order_by("-version").first()
         document = IssuedDocument.objects.create(
-            holder=cv.holder,
-            kind=IssuedDocument.Kind.CV,
+            holder=holder,
+            kind=kind,
             cv=cv,
             version=(last.version + 1) if last else 1,
-            title=cv.title,
+            title=title,
             credential_id=credential_id,
             credential=credential,
             sha256=sha256,

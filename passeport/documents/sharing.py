@@ -1,9 +1,10 @@
 """Share links of issued documents (no HTTP here).
 
 The token (32 random bytes) is shown once to the holder and never stored: only its SHA-256
-is, looked up through a unique index (nothing to compare byte by byte, nothing to
-enumerate). An optional access code is hashed like a password; after 10 wrong codes the
-link locks. Every opening is counted and written to the access journal the holder reads.
+is, looked up through a unique index (nothing to compare byte by byte), and an address
+trying many unknown tokens is refused for a while (HTTP 429). An optional access code is
+hashed like a password; after 10 wrong codes the link locks. Every opening is counted and
+written to the access journal the holder reads.
 """
 
 import hashlib
@@ -11,6 +12,7 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.cache import caches
 from django.db.models import F
 from django.utils import timezone
 
@@ -91,3 +93,25 @@ def open_link(link: ShareLink, code: str | None, visitor: str) -> IssuedDocument
         details={"document": document.credential_id, "lien": link.pk},
     )
     return document
+
+
+MISSES_ALLOWED = 20  # unknown tokens per address and window, before refusing for a while
+MISS_WINDOW = 600
+
+
+def _miss_key(address: str) -> str:
+    return "partage-echecs:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def throttled(address: str) -> bool:
+    """Too many unknown tokens from this address lately (trying to enumerate links)."""
+    return caches["progress"].get(_miss_key(address), 0) >= MISSES_ALLOWED
+
+
+def note_miss(address: str) -> None:
+    cache, key = caches["progress"], _miss_key(address)
+    if not cache.add(key, 1, MISS_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired in between
+            cache.add(key, 1, MISS_WINDOW)

@@ -162,3 +162,48 @@ def test_the_holder_revokes_a_document_and_the_published_list_says_so(issued):
     status = status_list.status_of(document.credential, lambda url: published)
     assert status == {"revocation": True}
     assert verification.verify_credential(document.credential).verdict == "révoqué"
+
+
+def test_a_single_certification_attestation_is_sealed_and_verifies():
+    holder = HolderFactory()
+    cert = certification_for(holder)
+    client = holder_client(holder)
+    client.post(reverse("www:attestation-certification", args=[cert.pk]))
+    document = IssuedDocument.objects.get(kind=IssuedDocument.Kind.ATTESTATION)
+    assert document.title == "Attestation : Titre professionnel de démonstration"
+    assert "urn:passeport:CertificationAttestation" in document.credential["type"]
+    result = verification.verify_pdf(pdf_of(document))
+    assert result.verdict == "valide" and result.document["elements"][0]["garanti"]
+    assert "Attestation : Titre professionnel" in client.get(reverse("www:mes-cv")).content.decode()
+    other = holder_client(HolderFactory())
+    assert other.post(reverse("www:attestation-certification", args=[cert.pk])).status_code == 404
+
+
+def test_linkedin_add_to_profile_points_to_a_revocable_share_link():
+    import urllib.parse
+
+    holder = HolderFactory()
+    cert = certification_for(holder, certifier_name="Ministère & Co", valid_until=None)
+    client = holder_client(holder)
+    page = client.post(reverse("www:linkedin", args=[cert.pk])).content.decode()
+    url = re.search(r'href="(https://www\.linkedin\.com/profile/add\?[^"]+)"', page).group(1)
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url.replace("&amp;", "&")).query)
+    assert query["startTask"] == ["CERTIFICATION_NAME"]
+    assert query["name"] == ["Titre professionnel de démonstration"]
+    assert query["organizationName"] == ["Ministère & Co"]  # encoded, not broken by the &
+    assert (query["issueYear"], query["issueMonth"]) == (["2024"], ["6"])
+    assert "expirationYear" not in query
+    token = query["certUrl"][0].rstrip("/").rsplit("/", 1)[1]
+    link = sharing.find(token)
+    assert link is not None and link.label == "LinkedIn"
+    assert query["certId"] == [link.document.credential_id]
+
+
+def test_guessing_tokens_is_refused_after_a_while(issued):
+    client, document = issued
+    token = share(client, document)
+    visitor = Client()
+    for i in range(sharing.MISSES_ALLOWED):
+        assert visitor.get(reverse("www:partage", args=[f"devine{i:040d}"])).status_code == 404
+    assert visitor.get(reverse("www:partage", args=["devine-encore"])).status_code == 429
+    assert visitor.get(reverse("www:partage", args=[token])).status_code == 429  # even a good one

@@ -8,8 +8,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from passeport.documents import issuance, sharing
+from passeport.documents import linkedin as linkedin_links
 from passeport.documents.models import Cv, IssuedDocument, ShareLink
 from passeport.records import timeline
+from passeport.records.models import CertificationItem
 from passeport.www.holder.forms import CvForm
 from passeport.www.holder.views import holder_required
 
@@ -29,7 +31,15 @@ def cv_list(request: HttpRequest) -> HttpResponse:
     for document in issued.order_by("-version"):
         by_cv.setdefault(document.cv_id, []).append(document)
     rows = [{"cv": cv, "issued": by_cv.get(cv.pk, [])} for cv in cvs]
-    context = {"title": _("Mes CV"), "rows": rows, "durations": sharing.DURATIONS}
+    attestations = IssuedDocument.objects.filter(
+        holder=holder, kind=IssuedDocument.Kind.ATTESTATION
+    ).prefetch_related("links")
+    context = {
+        "title": _("Mes CV"),
+        "rows": rows,
+        "attestations": attestations,
+        "durations": sharing.DURATIONS,
+    }
     return render(request, "www/holder/mes-cv.html", context)
 
 
@@ -133,3 +143,29 @@ def issued_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         % {"version": document.version, "title": document.title},
     )
     return redirect("www:mes-cv")
+
+
+@require_POST
+@holder_required
+def attestation_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(CertificationItem, holder=request.holder_account.holder, pk=pk)
+    document = issuance.issue_attestation(item)
+    messages.success(request, _("« %(title)s » est émise et scellée.") % {"title": document.title})
+    return redirect("www:mes-cv")
+
+
+@require_POST
+@holder_required
+def linkedin(request: HttpRequest, pk: int) -> HttpResponse:
+    """A sealed attestation and a one-year share link, then LinkedIn's « add to profile »."""
+    item = get_object_or_404(CertificationItem, holder=request.holder_account.holder, pk=pk)
+    attestation = issuance.issue_attestation(item)
+    token = sharing.create(attestation, 365, label="LinkedIn")
+    share_url = request.build_absolute_uri(reverse("www:partage", args=[token]))
+    context = {
+        "title": _("Ajouter à LinkedIn"),
+        "item": item,
+        "url": linkedin_links.add_to_profile_url(item, attestation, share_url),
+        "share_url": share_url,
+    }
+    return render(request, "www/holder/linkedin.html", context)

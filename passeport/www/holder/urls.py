@@ -44,6 +44,12 @@ urlpatterns = [
     path("mes-cv/documents/<int:pk>/partager/", cv_views.share_create, name="partager"),
     path("mes-cv/liens/<int:pk>/revoquer/", cv_views.share_revoke, name="lien-revoquer"),
     path("mes-cv/documents/<int:pk>/revoquer/", cv_views.issued_revoke, name="document-revoquer"),
+    path(
+        "mon-passeport/certifications/<int:pk>/attestation/",
+        cv_views.attestation_issue,
+        name="attestation-certification",
+    ),
+    path("mon-passeport/certifications/<int:pk>/linkedin/", cv_views.linkedin, name="linkedin"),
     path("mes-donnees/", views.my_data, name="mes-donnees"),
     path("mes-donnees/mon-passeport.json", views.my_data_download, name="mes-donnees-export"),
 ]

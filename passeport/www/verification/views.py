@@ -51,10 +51,17 @@ def verify_registered(request: HttpRequest, uid: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def shared(request: HttpRequest, token: str) -> HttpResponse:
+    visitor = request.META.get("REMOTE_ADDR", "inconnu")
+    if sharing.throttled(visitor):
+        context = {
+            "title": _("Trop de tentatives"),
+            "message": _("Trop de liens inconnus depuis votre adresse : réessayez plus tard."),
+        }
+        return render(request, "www/verification/lien-indisponible.html", context, status=429)
     link = sharing.find(token)
     if link is None:
+        sharing.note_miss(visitor)
         raise Http404
-    visitor = request.META.get("REMOTE_ADDR", "inconnu")
     try:
         document = sharing.open_link(link, request.POST.get("code"), f"visiteur {visitor}")
     except sharing.LinkGone as exc:
