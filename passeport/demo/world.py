@@ -117,8 +117,8 @@ def build(
 
 
 def _demo_cv(folder: Path, say: Callable[[str], None]) -> Path | None:
-    """A sealed CV of the first holder with certifications, written with the demo root
-    certificate to ``folder`` (issued once, then found again)."""
+    """A sealed CV and a sealed attestation of the first holder with certifications, written
+    with the demo root certificate to ``folder`` (issued once, then found again)."""
     import shutil
 
     from passeport.documents import issuance, sealing
@@ -143,6 +143,12 @@ def _demo_cv(folder: Path, say: Callable[[str], None]) -> Path | None:
         document = issuance.issue_cv(cv)
     path = folder / "cv-demo.pdf"
     path.write_bytes(issuance.storage().open(document.stored_name).read())
+    attestation = IssuedDocument.objects.filter(
+        holder=holder, kind=IssuedDocument.Kind.ATTESTATION
+    ).first() or issuance.issue_attestation(holder.certifications.order_by("pk").first())
+    (folder / "attestation-demo.pdf").write_bytes(
+        issuance.storage().open(attestation.stored_name).read()
+    )
     root = sealing.setup().root_path
     if root:
         shutil.copyfile(root, folder / "racine-demo.pem")

@@ -266,7 +266,9 @@ class Command(PasseportCommand):
             f"{spare} : {world.SPARE_PASSAGES} passages neufs, acceptés une fois par le canal "
             "de votre choix (portail, API ou commande) ; chaque lancement en écrit un autre.",
             "",
-            f"CV scellé de démonstration : {_relative(demo.cv_path) if demo.cv_path else '—'}"
+            f"CV et attestation scellés de démonstration : "
+            f"{_relative(demo.cv_path) if demo.cv_path else '—'}, "
+            f"{_relative(demo.folder / 'attestation-demo.pdf')}"
             f" (racine de la PKI de démonstration : {_relative(demo.folder / 'racine-demo.pem')})",
             f"  {prog} verifier {_relative(demo.cv_path) if demo.cv_path else '…'}  "
             f"ou {base}{reverse('www:verification')}",
