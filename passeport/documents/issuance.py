@@ -56,8 +56,8 @@ def verify_url(credential_id: str) -> str:
     return f"{settings.PUBLIC_URL}/v/{credential_id.removeprefix('urn:uuid:')}"
 
 
-def status_list_url() -> str:
-    return f"{settings.PUBLIC_URL}/statuts/revocation"
+def status_list_url(purpose: str = "revocation") -> str:
+    return f"{settings.PUBLIC_URL}/statuts/{purpose}"
 
 
 def selected_entries(cv: Cv) -> list[timeline.Entry]:
@@ -95,13 +95,16 @@ def credential_document(cv: Cv, entries: list[timeline.Entry], credential_id: st
                 for e in entries
             ],
         },
-        "credentialStatus": {
-            "id": f"{status_list_url()}#{index}",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "revocation",
-            "statusListIndex": str(index),
-            "statusListCredential": status_list_url(),
-        },
+        "credentialStatus": [
+            {
+                "id": f"{status_list_url(purpose)}#{index}",
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": purpose,
+                "statusListIndex": str(index),
+                "statusListCredential": status_list_url(purpose),
+            }
+            for purpose in status_list.PURPOSES
+        ],
     }
 
 
@@ -218,22 +221,28 @@ def _issue(holder, kind, title, build, render, cv: Cv | None = None) -> IssuedDo
 
 
 def revoke(document: IssuedDocument) -> None:
-    """The holder withdraws an issued document: the registry and the published revocation
-    list say so from now on (its share links show « révoqué »)."""
+    """The holder withdraws an issued document for good: the registry and the published
+    revocation list say so from now on (its share links show « révoqué »)."""
     if document.revoked_at is None:
         document.revoked_at = timezone.now()
         document.save(update_fields=["revoked_at"])
 
 
-def revocation_list() -> dict:
-    """The revocation status list every issued VC points to, signed now from the registry."""
-    bits = status_list.new_bits(
-        max(
-            status_list.MIN_ENTRIES,
-            (IssuedDocument.objects.aggregate(m=Max("status_index"))["m"] or 0) + 1,
-        )
-    )
-    revoked = IssuedDocument.objects.exclude(revoked_at=None).values_list("status_index", flat=True)
-    for index in revoked:
+def suspend(document: IssuedDocument, suspended: bool) -> None:
+    """Suspend an issued document for a while, or reinstate it (the suspension list)."""
+    document.suspended_at = timezone.now() if suspended else None
+    document.save(update_fields=["suspended_at"])
+
+
+def status_list_credential(purpose: str) -> dict:
+    """A status list every issued VC points to, signed now from the registry."""
+    if purpose not in status_list.PURPOSES:
+        raise IssueError(f"liste de statuts inconnue : {purpose}")
+    top = IssuedDocument.objects.aggregate(m=Max("status_index"))["m"] or 0
+    bits = status_list.new_bits(max(status_list.MIN_ENTRIES, top + 1))
+    field = "revoked_at" if purpose == "revocation" else "suspended_at"
+    for index in IssuedDocument.objects.exclude(**{field: None}).values_list(
+        "status_index", flat=True
+    ):
         status_list.set_bit(bits, index)
-    return status_list.list_credential(status_list_url(), "revocation", bits, _key(), _issuer())
+    return status_list.list_credential(status_list_url(purpose), purpose, bits, _key(), _issuer())

@@ -94,6 +94,7 @@ class IssuedDocument(models.Model):
     log_index = models.PositiveBigIntegerField("rang au journal de transparence")
     issued_at = models.DateTimeField("émis le")
     revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+    suspended_at = models.DateTimeField("suspendu le", null=True, blank=True)
     superseded_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

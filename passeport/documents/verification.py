@@ -122,6 +122,9 @@ def _registry(result: Verdict, document: IssuedDocument) -> Verdict:
     if not result.add("non révoqué", document.revoked_at is None):
         result.verdict = REVOKED
         return result
+    if not result.add("non suspendu", document.suspended_at is None, "suspendu par son titulaire"):
+        result.verdict = REVOKED  # not usable while suspended; the holder may reinstate it
+        return result
     result.verdict = VALID if all(c["ok"] for c in result.checks) else MODIFIED
     return result
 

@@ -151,17 +151,40 @@ def test_the_verification_api_and_cli(issued, tmp_path):
     assert exited.value.code == 1
 
 
+def published(url: str) -> dict:
+    return Client().get(url.removeprefix("http://127.0.0.1:8000")).json()
+
+
 def test_the_holder_revokes_a_document_and_the_published_list_says_so(issued):
     from passeport.documents import status_list
 
     client, document = issued
+    assert status_list.status_of(document.credential, published) == {
+        "revocation": False,
+        "suspension": False,
+    }
     client.post(reverse("www:document-revoquer", args=[document.pk]))
     document.refresh_from_db()
     assert document.revoked_at is not None
-    published = Client().get("/statuts/revocation").json()
-    status = status_list.status_of(document.credential, lambda url: published)
-    assert status == {"revocation": True}
+    assert status_list.status_of(document.credential, published)["revocation"] is True
     assert verification.verify_credential(document.credential).verdict == "révoqué"
+
+
+def test_the_holder_suspends_then_reinstates_a_document(issued):
+    from passeport.documents import status_list
+
+    client, document = issued
+    client.post(reverse("www:document-suspendre", args=[document.pk]), {"suspendre": "1"})
+    assert status_list.status_of(document.credential, published)["suspension"] is True
+    result = verification.verify_pdf(pdf_of(document))
+    assert result.verdict == "révoqué"
+    assert {"controle": "non suspendu", "ok": False, "detail": "suspendu par son titulaire"} in (
+        result.checks
+    )
+    client.post(reverse("www:document-suspendre", args=[document.pk]), {"suspendre": "0"})
+    assert status_list.status_of(document.credential, published)["suspension"] is False
+    assert verification.verify_pdf(pdf_of(document)).verdict == "valide"
+    assert Client().get("/statuts/autre").status_code == 404
 
 
 def test_a_single_certification_attestation_is_sealed_and_verifies():

@@ -169,3 +169,18 @@ def linkedin(request: HttpRequest, pk: int) -> HttpResponse:
         "share_url": share_url,
     }
     return render(request, "www/holder/linkedin.html", context)
+
+
+@require_POST
+@holder_required
+def issued_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _own_document(request, pk)
+    suspended = request.POST.get("suspendre") == "1"
+    issuance.suspend(document, suspended)
+    messages.success(
+        request,
+        _("Le document est suspendu : toute vérification le dira jusqu'à son rétablissement.")
+        if suspended
+        else _("Le document est rétabli."),
+    )
+    return redirect("www:mes-cv")

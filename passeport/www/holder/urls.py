@@ -45,6 +45,9 @@ urlpatterns = [
     path("mes-cv/liens/<int:pk>/revoquer/", cv_views.share_revoke, name="lien-revoquer"),
     path("mes-cv/documents/<int:pk>/revoquer/", cv_views.issued_revoke, name="document-revoquer"),
     path(
+        "mes-cv/documents/<int:pk>/suspendre/", cv_views.issued_suspend, name="document-suspendre"
+    ),
+    path(
         "mon-passeport/certifications/<int:pk>/attestation/",
         cv_views.attestation_issue,
         name="attestation-certification",

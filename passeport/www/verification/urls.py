@@ -8,5 +8,5 @@ urlpatterns = [
     path("verification/", views.verify_upload, name="verification"),
     path("v/<uuid:uid>", views.verify_registered, name="verification-qr"),
     path("partage/<str:token>/", views.shared, name="partage"),
-    path("statuts/revocation", views.revocation_list, name="statuts-revocation"),
+    path("statuts/<slug:purpose>", views.status_list, name="statuts"),
 ]

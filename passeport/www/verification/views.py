@@ -83,8 +83,10 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
-def revocation_list(request: HttpRequest) -> JsonResponse:
-    """The revocation status list of our VCs (``statusListCredential``), signed."""
-    response = JsonResponse(issuance.revocation_list())
+def status_list(request: HttpRequest, purpose: str) -> JsonResponse:
+    """The revocation or suspension list of our VCs (``statusListCredential``), signed."""
+    if purpose not in ("revocation", "suspension"):
+        raise Http404
+    response = JsonResponse(issuance.status_list_credential(purpose))
     response["Cache-Control"] = "public, max-age=300"
     return response
