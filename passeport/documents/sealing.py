@@ -4,8 +4,10 @@ The operator's seal signs; an RFC 3161 timestamp dates the signature; the certif
 revocation information (CRL) needed to validate it later are embedded (the document
 security store), so that the seal can be checked years after, offline.
 
-Configuration (environment): ``PASSEPORT_SCEAU_P12`` and ``PASSEPORT_SCEAU_MOT_DE_PASSE``
-(the seal), ``PASSEPORT_SCEAU_RACINE`` (the trust anchor, PEM), ``PASSEPORT_HORODATAGE_URL``
+Configuration (environment): the seal as ``PASSEPORT_SCEAU_P12`` and
+``PASSEPORT_SCEAU_MOT_DE_PASSE``, or on a PKCS#11 token (``PASSEPORT_SCEAU_PKCS11_MODULE``,
+``…_JETON``, ``…_PIN``, ``…_CLE`` and the certificate ``PASSEPORT_SCEAU_CERTIFICAT``);
+``PASSEPORT_SCEAU_RACINE`` (the trust anchor, PEM), ``PASSEPORT_HORODATAGE_URL``
 (the timestamp authority). Without them, outside production only, the demo PKI
 (``demo_pki``) and its local timestamp authority stand in; in production they are required.
 """
@@ -47,14 +49,42 @@ class SealSetup:
     root_path: Path | None
 
 
+def pkcs11_signer(module: str, token: str, pin: str, key_label: str, certificate: str):
+    """The seal's key on a PKCS#11 token (an HSM in production; SoftHSM in the tests)."""
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign import pkcs11
+
+    session = pkcs11.open_pkcs11_session(
+        module, token_criteria=TokenCriteria(label=token), user_pin=pin
+    )
+    return pkcs11.PKCS11Signer(
+        session,
+        key_label=key_label,
+        signing_cert=load_cert_from_pemder(certificate),
+        use_raw_mechanism=True,  # hash here, sign on the token: what every HSM offers
+    )
+
+
+def _environment_signer() -> signers.Signer:
+    module = os.environ.get("PASSEPORT_SCEAU_PKCS11_MODULE")
+    if module:
+        return pkcs11_signer(
+            module,
+            os.environ["PASSEPORT_SCEAU_PKCS11_JETON"],
+            os.environ["PASSEPORT_SCEAU_PKCS11_PIN"],
+            os.environ["PASSEPORT_SCEAU_PKCS11_CLE"],
+            os.environ["PASSEPORT_SCEAU_CERTIFICAT"],
+        )
+    password = os.environ.get("PASSEPORT_SCEAU_MOT_DE_PASSE", "").encode()
+    return signers.SimpleSigner.load_pkcs12(os.environ["PASSEPORT_SCEAU_P12"], passphrase=password)
+
+
 @functools.cache
 def setup() -> SealSetup:
-    p12 = os.environ.get("PASSEPORT_SCEAU_P12")
-    if p12:
-        password = os.environ.get("PASSEPORT_SCEAU_MOT_DE_PASSE", "").encode()
+    if os.environ.get("PASSEPORT_SCEAU_P12") or os.environ.get("PASSEPORT_SCEAU_PKCS11_MODULE"):
         root = Path(os.environ["PASSEPORT_SCEAU_RACINE"])
         return SealSetup(
-            signer=signers.SimpleSigner.load_pkcs12(p12, passphrase=password),
+            signer=_environment_signer(),
             timestamper=timestamps.HTTPTimeStamper(os.environ["PASSEPORT_HORODATAGE_URL"]),
             trust_roots=(load_cert_from_pemder(str(root)),),
             crls=(),
@@ -62,7 +92,9 @@ def setup() -> SealSetup:
             root_path=root,
         )
     if settings.PRODUCTION:
-        raise ImproperlyConfigured("PASSEPORT_SCEAU_P12 manque : pas de cachet en production.")
+        raise ImproperlyConfigured(
+            "Ni PASSEPORT_SCEAU_P12 ni PASSEPORT_SCEAU_PKCS11_MODULE : pas de cachet en production."
+        )
     pki = demo_pki.ensure(settings.VAR_DIR / "pki-demo")
     # The demo CRL is given, not fetched: pyHanko's warning about it says nothing useful.
     logging.getLogger("pyhanko.sign.signers.pdf_signer").setLevel(logging.ERROR)
@@ -91,9 +123,11 @@ def _validation_context(s: SealSetup) -> ValidationContext:
     )
 
 
-def seal(pdf: bytes, reason: str = "Document émis par le Passeport") -> bytes:
+def seal(
+    pdf: bytes, reason: str = "Document émis par le Passeport", using: SealSetup | None = None
+) -> bytes:
     """``pdf`` sealed PAdES-B-LT (signature, timestamp, validation data embedded)."""
-    s = setup()
+    s = using or setup()
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD,
         reason=reason,

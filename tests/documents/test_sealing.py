@@ -2,6 +2,7 @@
 ``pdfsig`` given the demo root; every kind of tampering gets its verdict."""
 
 import io
+import os
 import shutil
 import subprocess
 
@@ -108,3 +109,46 @@ def test_what_is_not_a_sealed_pdf_says_so(data, reason):
 
 def test_an_unsealed_pdf_has_no_seal(pdf):
     assert sealing.check(pdf).reason == "aucun cachet du Passeport dans ce PDF"
+
+
+def test_the_seal_key_can_live_on_a_pkcs11_token(pdf, tmp_path, monkeypatch):
+    """SoftHSM stands in for the operator's HSM: the demo seal key is imported on a token,
+    pyHanko signs through PKCS#11, the seal checks as valid."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    module = "/usr/lib/softhsm/libsofthsm2.so"
+    assert shutil.which("softhsm2-util") and os.path.exists(module), "make system-deps"
+    tokens = tmp_path / "jetons"
+    tokens.mkdir()
+    config = tmp_path / "softhsm2.conf"
+    config.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\n")
+    monkeypatch.setenv("SOFTHSM2_CONF", str(config))
+    demo = sealing.setup()
+    pki = demo_pki.ensure(demo.root_path.parent)  # the configured demo PKI: same seal key
+    key, cert, _ = pkcs12.load_key_and_certificates(pki.seal_p12.read_bytes(), pki.seal_password)
+    key_pem, cert_pem = tmp_path / "cle.pem", tmp_path / "cachet.pem"
+    key_pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    run = lambda *a: subprocess.run(["softhsm2-util", *a], check=True, capture_output=True)  # noqa: E731
+    run("--init-token", "--free", "--label", "cachet-demo", "--pin", "1234", "--so-pin", "5678")
+    run(
+        "--import", str(key_pem), "--token", "cachet-demo", "--label", "cle-cachet",
+        "--id", "01", "--pin", "1234",
+    )  # fmt: skip
+    on_token = sealing.SealSetup(
+        signer=sealing.pkcs11_signer(module, "cachet-demo", "1234", "cle-cachet", str(cert_pem)),
+        timestamper=demo.timestamper,
+        trust_roots=demo.trust_roots,
+        crls=demo.crls,
+        demo=True,
+        root_path=demo.root_path,
+    )
+    result = sealing.check(sealing.seal(pdf, using=on_token))
+    assert result.valid, result

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0003_share_links'),
+        ("documents", "0003_share_links"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='issueddocument',
-            name='suspended_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='suspendu le'),
+            model_name="issueddocument",
+            name="suspended_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="suspendu le"),
         ),
     ]
