@@ -77,12 +77,17 @@ def cv_issue(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("www:mes-cv")
 
 
-@require_GET
-@holder_required
-def issued_download(request: HttpRequest, pk: int) -> HttpResponse:
+def _own_document(request, pk: int) -> IssuedDocument:
     document = IssuedDocument.objects.filter(holder=request.holder_account.holder, pk=pk).first()
     if document is None:
         raise Http404
+    return document
+
+
+@require_GET
+@holder_required
+def issued_download(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _own_document(request, pk)
     response = FileResponse(
         issuance.storage().open(document.stored_name, "rb"),
         as_attachment=True,
@@ -91,13 +96,6 @@ def issued_download(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _own_document(request, pk: int) -> IssuedDocument:
-    document = IssuedDocument.objects.filter(holder=request.holder_account.holder, pk=pk).first()
-    if document is None:
-        raise Http404
-    return document
 
 
 @require_POST
