@@ -230,3 +230,14 @@ def test_guessing_tokens_is_refused_after_a_while(issued):
         assert visitor.get(reverse("www:partage", args=[f"devine{i:040d}"])).status_code == 404
     assert visitor.get(reverse("www:partage", args=["devine-encore"])).status_code == 429
     assert visitor.get(reverse("www:partage", args=[token])).status_code == 429  # even a good one
+
+
+def test_a_huge_file_gets_a_clear_refusal(issued, monkeypatch):
+    _, document = issued
+    monkeypatch.setattr(verification, "MAX_BYTES", 1000)
+    page = Client().post(reverse("www:verification"), {"fichier": _file(pdf_of(document))})
+    assert page.status_code == 400
+    assert "fichier trop volumineux (20 Mo au plus)" in page.content.decode()
+    response = Client().post("/api/v1/verification", {"fichier": _file(pdf_of(document))})
+    assert response.status_code == 413
+    assert response.json()["code"] == "trop_volumineux"
