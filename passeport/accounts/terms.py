@@ -1,6 +1,7 @@
 """Terms of use of the holder's space: the text, its version and the hash of what was
 accepted (no HTTP here)."""
 
+import functools
 import hashlib
 
 from django.template.loader import render_to_string
@@ -16,7 +17,9 @@ def text() -> str:
     return render_to_string(TEMPLATE)
 
 
+@functools.cache
 def text_hash() -> str:
+    """Computed once per process: ``accepted`` runs on every page of the holder's space."""
     return hashlib.sha256(text().encode()).hexdigest()
 
 

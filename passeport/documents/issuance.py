@@ -60,9 +60,14 @@ def status_list_url(purpose: str = "revocation") -> str:
     return f"{settings.PUBLIC_URL}/statuts/{purpose}"
 
 
+def offered_entries(holder) -> list[timeline.Entry]:
+    """What a document may show: the holder's items but those hidden from documents."""
+    return [e for e in timeline.timeline(holder) if not e.hidden]
+
+
 def selected_entries(cv: Cv) -> list[timeline.Entry]:
-    """The CV's items, in its order, among the holder's current items (hidden ones out)."""
-    entries = {(e.source, e.pk): e for e in timeline.timeline(cv.holder) if not e.hidden}
+    """The CV's items, in its order, among those offered."""
+    entries = {(e.source, e.pk): e for e in offered_entries(cv.holder)}
     return [entries[(i["source"], i["pk"])] for i in cv.items if (i["source"], i["pk"]) in entries]
 
 

@@ -99,7 +99,7 @@ def read_list(credential: dict, purpose: str, now: datetime | None = None) -> by
     """The bits of a status-list credential, once it is known to be one we can trust."""
     if not isinstance(credential, dict):
         raise StatusError("une liste de statuts est un objet JSON")
-    if "BitstringStatusListCredential" not in vc_model._many(credential.get("type", [])):
+    if "BitstringStatusListCredential" not in vc_model.many(credential.get("type", [])):
         raise StatusError("ce n'est pas une BitstringStatusListCredential")
     subject = credential.get("credentialSubject")
     if not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList":
@@ -113,7 +113,7 @@ def read_list(credential: dict, purpose: str, now: datetime | None = None) -> by
             continue
         if not (isinstance(value, str) and vc_model.DATETIME.match(value)):
             raise StatusError(f"{name} illisible")
-        when = vc_model._instant(value)
+        when = vc_model.instant(value)
         if (now > when) if late else (now < when):
             raise StatusError("liste expirée" if late else "liste pas encore valide")
     proof = data_integrity.verify(credential)
@@ -129,7 +129,7 @@ def status_of(
     ``resolve(url)`` returns the list credential published at that URL (from our registry
     for our own lists: nothing is fetched from the network)."""
     found: dict[str, bool] = {}
-    for entry in vc_model._many(credential.get("credentialStatus", [])):
+    for entry in vc_model.many(credential.get("credentialStatus", [])):
         if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
             continue
         purpose = entry.get("statusPurpose")

@@ -33,7 +33,8 @@ def is_url(value) -> bool:
     return isinstance(value, str) and bool(SCHEME.match(value))
 
 
-def _many(value) -> list:
+def many(value) -> list:
+    """A JSON-LD value that may be one item or a list, as a list."""
     return value if isinstance(value, list) else [value]
 
 
@@ -41,7 +42,7 @@ def _context_problems(document: dict) -> list[str]:
     context = document.get("@context")
     if context is None:
         return ["@context absent"]
-    entries = _many(context)
+    entries = many(context)
     problems = []
     if not entries or entries[0] != V2:
         problems.append(f"le premier contexte doit être {V2}")
@@ -55,7 +56,7 @@ def _type_problems(document: dict, required: str) -> list[str]:
     kinds = document.get("type")
     if kinds is None:
         return ["type absent"]
-    kinds = _many(kinds)
+    kinds = many(kinds)
     if not all(isinstance(k, str) for k in kinds):
         return ["type non textuel"]
     if required not in kinds:
@@ -110,7 +111,7 @@ def _text_problems(holder: dict, where: str) -> list[str]:
     for name in ("name", "description"):
         if name not in holder:
             continue
-        for value in _many(holder[name]):
+        for value in many(holder[name]):
             if isinstance(value, str):
                 continue
             if not isinstance(value, dict) or "@value" not in value:
@@ -143,12 +144,12 @@ def _date_problems(document: dict) -> list[str]:
         ):
             problems.append(f"{name} n'est pas une date et heure XML Schema avec fuseau")
     if not problems and "validFrom" in document and "validUntil" in document:
-        if _instant(document["validUntil"]) < _instant(document["validFrom"]):
+        if instant(document["validUntil"]) < instant(document["validFrom"]):
             problems.append("validUntil précède validFrom")
     return problems
 
 
-def _instant(value: str) -> datetime:
+def instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
@@ -164,23 +165,23 @@ def credential_problems(document, *, issued: bool = True) -> list[str]:
     if subjects is None:
         problems.append("credentialSubject absent")
     else:
-        for subject in _many(subjects):
+        for subject in many(subjects):
             if not isinstance(subject, dict) or not subject:
                 problems.append("chaque credentialSubject doit porter au moins une affirmation")
             else:
                 problems += _id_problems(subject, "credentialSubject")
     problems += _date_problems(document)
     for name in TYPED:
-        for value in _many(document.get(name, [])):
+        for value in many(document.get(name, [])):
             if not isinstance(value, dict) or not isinstance(value.get("type"), str | list):
                 problems.append(f"{name} : type obligatoire")
                 continue
-            if not all(isinstance(t, str) for t in _many(value["type"])):
+            if not all(isinstance(t, str) for t in many(value["type"])):
                 problems.append(f"{name} : type non textuel")
             problems += _id_problems(value, name)
             if name == "credentialSchema" and not is_url(value.get("id")):
                 problems.append("credentialSchema : id (URL) obligatoire")
-    for proof in _many(document.get("proof", [])):
+    for proof in many(document.get("proof", [])):
         if not isinstance(proof, dict) or "type" not in proof:
             problems.append("proof : type obligatoire")
     problems += _text_problems(document, "credential")
@@ -200,13 +201,13 @@ def presentation_problems(document) -> list[str]:
         holder_id = holder.get("id") if isinstance(holder, dict) else holder
         if not is_url(holder_id):
             problems.append("holder doit être une URL ou un objet avec un id (URL)")
-    for vc in _many(document.get("verifiableCredential", [])):
+    for vc in many(document.get("verifiableCredential", [])):
         if not isinstance(vc, dict):
             problems.append("verifiableCredential : objet attendu, pas une chaîne")
-        elif "EnvelopedVerifiableCredential" in _many(vc.get("type", [])) or (
+        elif "EnvelopedVerifiableCredential" in many(vc.get("type", [])) or (
             "type" not in vc and str(vc.get("id", "")).startswith("data:")
         ):
-            if "EnvelopedVerifiableCredential" not in _many(vc.get("type", [])):
+            if "EnvelopedVerifiableCredential" not in many(vc.get("type", [])):
                 problems.append("attestation enveloppée sans type EnvelopedVerifiableCredential")
             elif not str(vc.get("id", "")).startswith("data:"):
                 problems.append("attestation enveloppée : id data: attendu")
@@ -227,7 +228,7 @@ def issue(
     document: dict, key: Ed25519PrivateKey, issuer: str, *, created: str | None = None
 ) -> dict:
     """Complete what the issuer owns (``issuer`` and its id), check, then sign."""
-    presentation = "VerifiablePresentation" in _many(document.get("type", []))
+    presentation = "VerifiablePresentation" in many(document.get("type", []))
     completed = dict(document)
     if not presentation:
         if "issuer" not in completed:
@@ -246,16 +247,16 @@ def verify(
     """The model, the validity period (unless ``check_period`` is off: the W3C suite checks
     conformance, with past and far-future dates) and the Data Integrity proofs."""
     now = now or datetime.now(UTC)
-    presentation = isinstance(document, dict) and "VerifiablePresentation" in _many(
+    presentation = isinstance(document, dict) and "VerifiablePresentation" in many(
         document.get("type", [])
     )
     problems = presentation_problems(document) if presentation else credential_problems(document)
     if problems:
         return False, problems
     if check_period and not presentation:
-        if "validFrom" in document and _instant(document["validFrom"]) > now:
+        if "validFrom" in document and instant(document["validFrom"]) > now:
             problems.append("pas encore valide (validFrom dans le futur)")
-        if "validUntil" in document and _instant(document["validUntil"]) < now:
+        if "validUntil" in document and instant(document["validUntil"]) < now:
             problems.append("expirée (validUntil dépassé)")
     result = data_integrity.verify(document)
     if not result.verified:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from passeport.documents import sealing, transparency, vc_model
+from passeport.documents import issuance, sealing, transparency, vc_model
 from passeport.documents.models import IssuedDocument
 
 VALID, MODIFIED, REVOKED, UNKNOWN = "valide", "modifié", "révoqué", "émetteur inconnu"
@@ -92,8 +92,6 @@ def verify_pdf(data: bytes) -> Verdict:
 
 def verify_registered(document: IssuedDocument) -> Verdict:
     """For a share link or the QR code: our own stored copy, checked the same way."""
-    from passeport.documents import issuance
-
     return verify_pdf(issuance.storage().open(document.stored_name).read())
 
 

@@ -57,6 +57,8 @@ def test_a_visitor_opens_a_share_link_and_sees_valide_then_revoque(issued):
     assert link.views == 2
     entry = JournalEntry.objects.filter(holder=document.holder).first()
     assert (entry.actor_kind, entry.purpose) == ("visiteur", "Entreprise Exemple")
+    journal_page = client.get(reverse("www:mes-donnees")).content.decode()
+    assert "une personne munie de votre lien de partage" in journal_page
 
     client.post(reverse("www:lien-revoquer", args=[link.pk]))
     gone = visitor.get(reverse("www:partage", args=[token]))

@@ -1,23 +1,19 @@
 """« Mes CV »: compose CVs, issue sealed versions, download them (thin: ``documents``)."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from passeport.core.downloads import download
 from passeport.documents import issuance, sharing
 from passeport.documents import linkedin as linkedin_links
 from passeport.documents.models import Cv, IssuedDocument, ShareLink
-from passeport.records import timeline
 from passeport.records.models import CertificationItem
 from passeport.www.holder.forms import CvForm
 from passeport.www.holder.views import holder_required
-
-
-def _entries(holder):
-    return [e for e in timeline.timeline(holder) if not e.hidden]
 
 
 @require_GET
@@ -48,7 +44,7 @@ def cv_list(request: HttpRequest) -> HttpResponse:
 def cv_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     holder = request.holder_account.holder
     cv = get_object_or_404(Cv, holder=holder, pk=pk) if pk else Cv(holder=holder)
-    form = CvForm(request.POST or None, instance=cv, entries=_entries(holder))
+    form = CvForm(request.POST or None, instance=cv, entries=issuance.offered_entries(holder))
     if request.method == "POST" and form.is_valid():
         cv = form.save()
         messages.success(
@@ -88,14 +84,11 @@ def _own_document(request, pk: int) -> IssuedDocument:
 @holder_required
 def issued_download(request: HttpRequest, pk: int) -> HttpResponse:
     document = _own_document(request, pk)
-    response = FileResponse(
-        issuance.storage().open(document.stored_name, "rb"),
-        as_attachment=True,
-        filename=f"CV - {document.title} - v{document.version}.pdf",
-        content_type="application/pdf",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    file = issuance.storage().open(document.stored_name, "rb")
+    name = f"{document.title}.pdf"
+    if document.kind == IssuedDocument.Kind.CV:
+        name = f"CV - {document.title} - v{document.version}.pdf"
+    return download(file, name, "application/pdf", private=True)
 
 
 @require_POST

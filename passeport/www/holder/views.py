@@ -9,7 +9,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from passeport.access.models import JournalEntry
 from passeport.accounts import oidc, terms
 from passeport.accounts.holder_login import MIN_AGE, MIN_AGE_APPRENTICE, NotEligible, open_account
 from passeport.accounts.models import HolderAccount
-from passeport.core.downloads import content_disposition
+from passeport.core.downloads import download
 from passeport.records import attestations, declared, timeline
 from passeport.records import services as records_services
 from passeport.records.models import (
@@ -41,9 +41,7 @@ def _site(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-def holder_required(view):
-    """The holder's own pages: logged in through an identity provider, else the login page."""
-
+def _holder_view(view, terms_first: bool):
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
         account = (
@@ -51,12 +49,23 @@ def holder_required(view):
         )
         if not isinstance(account, HolderAccount) or SESSION_LOGIN not in request.session:
             return redirect(f"{reverse('www:titulaire-connexion')}?suivant={request.path}")
-        if not terms.accepted(account) and view.__name__ not in ("welcome", "tour"):
+        if terms_first and not terms.accepted(account):
             return redirect("www:bienvenue")  # first visit, or new terms to accept
         request.holder_account = account
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def holder_required(view):
+    """The holder's own pages: logged in through an identity provider (else the login
+    page) and the current terms of use accepted (else the welcome page)."""
+    return _holder_view(view, terms_first=True)
+
+
+def holder_before_terms(view):
+    """The welcome page itself: logged in, terms not yet accepted."""
+    return _holder_view(view, terms_first=False)
 
 
 @require_GET
@@ -273,14 +282,8 @@ def attestation_download(request: HttpRequest, pk: int) -> HttpResponse:
         attestation = declared.get_attestation(_holder(request), pk)
     except Attestation.DoesNotExist as exc:
         raise Http404 from exc
-    response = FileResponse(
-        declared.storage().open(attestation.stored_name, "rb"),
-        as_attachment=True,
-        filename=attestation.file_name,
-        content_type=attestation.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    file = declared.storage().open(attestation.stored_name, "rb")
+    return download(file, attestation.file_name, attestation.content_type, private=True)
 
 
 @require_POST
@@ -320,11 +323,15 @@ def hide(request: HttpRequest, source: str, pk: int) -> HttpResponse:
     return redirect(target)
 
 
-JOURNAL_ACTIONS = {"export-passeport": _lazy("Export du passeport")}
+JOURNAL_ACTIONS = {
+    "export-passeport": _lazy("Export du passeport"),
+    "consultation-partage": _lazy("Consultation d'un document partagé"),
+}
 JOURNAL_ACTORS = {
     "titulaire": _lazy("vous-même"),
     "exploitant": _lazy("l'opérateur du passeport"),
     "operateur": _lazy("un opérateur de l'emploi"),
+    "visiteur": _lazy("une personne munie de votre lien de partage"),
 }
 
 
@@ -352,14 +359,11 @@ def my_data_download(request: HttpRequest) -> HttpResponse:
     holder = _holder(request)
     document = records_services.export_for_holder(holder, actor=request.user.get_username())
     body = json.dumps(document, ensure_ascii=False, indent=2).encode()
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = content_disposition("mon-passeport.json")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download(body, "mon-passeport.json", "application/json; charset=utf-8", private=True)
 
 
 @require_http_methods(["GET", "POST"])
-@holder_required
+@holder_before_terms
 def welcome(request: HttpRequest) -> HttpResponse:
     """First visit: the terms of use (their version and hash are recorded), then the tour."""
     account = request.holder_account
@@ -387,8 +391,6 @@ SPACES = [
 @require_GET
 @holder_required
 def tour(request: HttpRequest) -> HttpResponse:
-    if not terms.accepted(request.holder_account):
-        return redirect("www:bienvenue")
     spaces = [{"name": n, "text": t, "ready": r} for n, t, r in SPACES]
     context = {"title": _("Découvrir"), "spaces": spaces}
     return render(request, "www/holder/visite.html", context)

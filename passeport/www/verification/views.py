@@ -1,11 +1,12 @@
 """Public pages (no login): verification of a document, share links, the QR code target.
 Thin: ``documents.verification`` and ``documents.sharing`` do the work."""
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from passeport.core.downloads import download
 from passeport.documents import issuance, sharing, verification
 from passeport.documents.models import IssuedDocument
 
@@ -72,12 +73,8 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
         context = {"title": _("Code d'accès"), "wrong": wrong}
         return render(request, "www/verification/code.html", context, status=403 if wrong else 200)
     if request.GET.get("pdf") == "1":
-        return FileResponse(
-            issuance.storage().open(document.stored_name, "rb"),
-            as_attachment=True,
-            filename=f"{document.title}.pdf",
-            content_type="application/pdf",
-        )
+        file = issuance.storage().open(document.stored_name, "rb")
+        return download(file, f"{document.title}.pdf", "application/pdf", private=True)
     result = verification.verify_registered(document)
     return _verdict_page(request, result, token=token, protected=bool(link.access_code))
 
