@@ -20,6 +20,7 @@ import qrcode
 import qrcode.image.svg
 import weasyprint
 from django.conf import settings
+from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
@@ -240,14 +241,28 @@ def suspend(document: IssuedDocument, suspended: bool) -> None:
 
 
 def status_list_credential(purpose: str) -> dict:
-    """A status list every issued VC points to, signed now from the registry."""
+    """A status list every issued VC points to, built from the registry and signed.
+
+    Every verifier fetches it: the signed list is kept (shared cache) as long as the set of
+    flagged documents and the list's size stay the same, which the key says.
+    """
     if purpose not in status_list.PURPOSES:
         raise IssueError(f"liste de statuts inconnue : {purpose}")
-    top = IssuedDocument.objects.aggregate(m=Max("status_index"))["m"] or 0
-    bits = status_list.new_bits(max(status_list.MIN_ENTRIES, top + 1))
     field = "revoked_at" if purpose == "revocation" else "suspended_at"
-    for index in IssuedDocument.objects.exclude(**{field: None}).values_list(
-        "status_index", flat=True
-    ):
-        status_list.set_bit(bits, index)
-    return status_list.list_credential(status_list_url(purpose), purpose, bits, _key(), _issuer())
+    flagged = sorted(
+        IssuedDocument.objects.exclude(**{field: None}).values_list("status_index", flat=True)
+    )
+    top = IssuedDocument.objects.aggregate(m=Max("status_index"))["m"] or 0
+    size = max(status_list.MIN_ENTRIES, top + 1)
+    digest = hashlib.sha256(json.dumps([size, flagged]).encode()).hexdigest()[:32]
+    cache, key = caches["progress"], f"statuts:{purpose}:{digest}"
+    signed = cache.get(key)
+    if signed is None:
+        bits = status_list.new_bits(size)
+        for index in flagged:
+            status_list.set_bit(bits, index)
+        signed = status_list.list_credential(
+            status_list_url(purpose), purpose, bits, _key(), _issuer()
+        )
+        cache.set(key, signed, 24 * 3600)
+    return signed
