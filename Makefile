@@ -26,9 +26,9 @@ node_modules/.installed: package.json package-lock.json
 # poppler's pdfsig and NSS's certutil (independent check of the PDF seals), SoftHSM (the
 # seal key on a PKCS#11 token), Pango (WeasyPrint).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v npm >/dev/null || ! command -v pdfsig >/dev/null || ! command -v certutil >/dev/null || ! command -v softhsm2-util >/dev/null || ! ldconfig -p | grep -q libpangoft2 || ! ( command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ); then \
-		echo "Installation des paquets système (postgresql, chromium, npm, poppler-utils, libnss3-tools, softhsm2, pango)…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium poppler-utils libnss3-tools softhsm2 libpangoft2-1.0-0 $$(command -v npm >/dev/null || echo npm) >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! command -v npm >/dev/null || ! command -v pdfsig >/dev/null || ! command -v zbarimg >/dev/null || ! command -v certutil >/dev/null || ! command -v softhsm2-util >/dev/null || ! ldconfig -p | grep -q libpangoft2 || ! ( command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ); then \
+		echo "Installation des paquets système (postgresql, chromium, npm, poppler-utils, zbar-tools, libnss3-tools, softhsm2, pango)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium poppler-utils zbar-tools libnss3-tools softhsm2 libpangoft2-1.0-0 $$(command -v npm >/dev/null || echo npm) >/dev/null; \
 	fi
 
 demo: venv

@@ -8,16 +8,10 @@ recorded in the registry and its hash appended to the transparency log. A new ve
 CV supersedes the previous one.
 """
 
-import base64
 import hashlib
-import io
 import json
 import uuid
-from pathlib import Path
 
-import dsfr
-import qrcode
-import qrcode.image.svg
 import weasyprint
 from django.conf import settings
 from django.core.cache import caches
@@ -29,12 +23,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from passeport.documents import multikey, sealing, status_list, transparency, vc_model
+from passeport.documents import multikey, rendering, sealing, status_list, transparency, vc_model
 from passeport.documents.models import Cv, IssuedDocument
 from passeport.records import timeline
 from passeport.records.models import CertificationItem
-
-FONTS = Path(dsfr.__file__).parent / "static" / "dsfr" / "dist" / "fonts"
 
 
 class IssueError(ValueError):
@@ -114,16 +106,7 @@ def credential_document(cv: Cv, entries: list[timeline.Entry], credential_id: st
     }
 
 
-def _qr_data_uri(url: str) -> str:
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=1)
-    out = io.BytesIO()
-    image.save(out)
-    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()
-
-
-def render_pdf(
-    cv: Cv, entries: list[timeline.Entry], credential: dict, template: str | None = None
-) -> bytes:
+def cv_html(cv: Cv, entries: list[timeline.Entry], credential: dict) -> str:
     url = verify_url(credential["id"])
     groups: dict[str, list] = {}
     for e in entries:
@@ -136,24 +119,29 @@ def render_pdf(
                 "period": _period(e),
             }
         )
-    html = render_to_string(
-        f"documents/cv_{template or cv.template}.html",
+    return render_to_string(
+        "documents/cv.html",
         {
             "cv": cv,
             "holder_name": credential["credentialSubject"]["name"],
             "contacts": [v for v in (cv.email, cv.phone, cv.city) if v],
             "groups": [{"label": k, "items": v} for k, v in groups.items()],
             "verify_url": url,
-            "qr": _qr_data_uri(url),
-            "fonts": FONTS.as_uri(),
+            "qr": rendering.qr_data_uri(url),
         },
     )
+
+
+def render_pdf(
+    cv: Cv, entries: list[timeline.Entry], credential: dict, template: str | None = None
+) -> bytes:
     attachment = weasyprint.Attachment(
         string=json.dumps(credential, ensure_ascii=False, indent=2),
         name="cv.json",
         description="Attestation vérifiable (W3C VC 2.0) du contenu de ce CV",
     )
-    return weasyprint.HTML(string=html, base_url=str(FONTS)).write_pdf(attachments=[attachment])
+    html = cv_html(cv, entries, credential)
+    return rendering.html_to_pdf(html, template or cv.template, [attachment])
 
 
 def issue_cv(cv: Cv) -> IssuedDocument:

@@ -2,12 +2,14 @@
 logged; a new version supersedes the previous one."""
 
 import io
+import shutil
+import subprocess
 from datetime import date
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from passeport.documents import issuance, sealing, transparency, vc_model
+from passeport.documents import issuance, rendering, sealing, transparency, vc_model
 from passeport.documents.models import Cv, IssuedDocument
 from passeport.records import declared
 from tests.factories import HolderFactory
@@ -70,3 +72,28 @@ def test_hidden_items_stay_out_of_the_cv(cv):
     declared.set_hidden(cv.holder, "declare", cv.items[1]["pk"], True)
     entries = issuance.selected_entries(cv)
     assert [e.source for e in entries] == ["certification"]
+
+
+def test_the_qr_code_of_an_issued_cv_opens_its_verification_page(cv, tmp_path):
+    """Scanned from the printed page (poppler renders it, zbar reads it), as a phone would."""
+    assert shutil.which("pdftoppm") and shutil.which("zbarimg"), "make system-deps les installe"
+    document = issuance.issue_cv(cv)
+    path = tmp_path / "cv.pdf"
+    path.write_bytes(issuance.storage().open(document.stored_name).read())
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(path), str(tmp_path / "page")],
+        check=True,
+    )
+    scanned = subprocess.run(
+        ["zbarimg", "-q", "--raw", str(next(tmp_path.glob("page*.png")))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert scanned.stdout.strip() == issuance.verify_url(document.credential_id)
+
+
+@pytest.mark.parametrize("look", ["../commun", "inconnu", ""])
+def test_only_the_known_looks_render(look):
+    with pytest.raises(ValueError, match="modèle de document inconnu"):
+        rendering.html_to_pdf("<p>CV</p>", look, [])

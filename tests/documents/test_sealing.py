@@ -5,6 +5,7 @@ import io
 import os
 import shutil
 import subprocess
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import weasyprint
@@ -33,6 +34,21 @@ def test_a_sealed_pdf_is_valid_trusted_timestamped_and_long_term(sealed):
     root = PdfFileReader(io.BytesIO(sealed)).root
     assert "/DSS" in root  # certificates and CRL embedded: B-LT
     assert root["/DSS"]["/CRLs"]
+
+
+def test_the_checked_chain_is_reused_for_a_while_then_checked_again(pdf):
+    """Validating the chains and sizing the CMS once per delay, not once per seal."""
+    prepared = sealing.setup().prepared
+    sealing.seal(pdf)
+    first = prepared[0]
+    crl = sealing.setup().crls[0]["tbs_cert_list"]["next_update"].native
+    assert first.until <= min(datetime.now(UTC) + sealing.RECHECK, crl)
+    sealing.seal(pdf)
+    assert prepared[0] is first
+    first.until = datetime.now(UTC) - timedelta(seconds=1)
+    resealed = sealing.seal(pdf)
+    assert prepared[0] is not first
+    assert sealing.check(resealed).valid
 
 
 def test_pdfsig_validates_the_seal_with_the_demo_root(sealed, tmp_path):
