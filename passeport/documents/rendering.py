@@ -28,6 +28,8 @@ def _prepared(look: str) -> tuple[FontConfiguration, list[weasyprint.CSS]]:
         _local.fonts = FontConfiguration()
         _local.styles = {}
     if look not in _local.styles:
+        if not look.isalpha() or not (STYLES / f"{look}.css").is_file():
+            raise ValueError(f"modèle de document inconnu : {look}")
         _local.styles[look] = [
             weasyprint.CSS(filename=STYLES / name, base_url=FONTS, font_config=_local.fonts)
             for name in ("commun.css", f"{look}.css")
@@ -45,9 +47,7 @@ def qr_data_uri(url: str) -> str:
 
 
 def html_to_pdf(html: str, look: str, attachments: list[weasyprint.Attachment]) -> bytes:
-    if not look.isalpha() or not (STYLES / f"{look}.css").is_file():
-        raise ValueError(f"modèle de document inconnu : {look}")
     fonts, styles = _prepared(look)
-    return weasyprint.HTML(string=html, base_url=str(FONTS)).write_pdf(
+    return weasyprint.HTML(string=html).write_pdf(
         stylesheets=styles, font_config=fonts, attachments=attachments
     )

@@ -209,9 +209,7 @@ async def _seal(pdf: bytes, reason: str, s: SealSetup) -> bytes:
     if not s.prepared or s.prepared[0].until <= now:
         info = await session.perform_presign_validation(writer)
         expiries = [
-            c["tbs_cert_list"]["next_update"].native
-            for c in info.crls_to_embed
-            if c["tbs_cert_list"]["next_update"].native
+            t for c in info.crls_to_embed if (t := c["tbs_cert_list"]["next_update"].native)
         ]
         s.prepared[:] = [
             _Prepared(
